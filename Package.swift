@@ -1,0 +1,88 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Keyflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keyflow", targets: ["keyflow"]),
+        .library(name: "KeyflowServer", targets: ["KeyflowServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/fluent-kit", from: "1.49.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.32.0"),
+    ],
+    targets: [
+        .target(
+            name: "Keyflow",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KeyflowStore",
+            dependencies: [
+                "Keyflow",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KeyflowServer",
+            dependencies: [
+                "Keyflow",
+                "KeyflowStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "keyflow",
+            dependencies: [
+                "KeyflowServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyflowTests",
+            dependencies: ["Keyflow"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyflowStoreTests",
+            dependencies: ["KeyflowStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyflowServerTests",
+            dependencies: [
+                "KeyflowServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

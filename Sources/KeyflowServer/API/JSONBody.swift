@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+
+/// JSON in and out, with decoding errors that name the field at fault.
+enum JSONBody {
+    static let maximumBytes = 1024 * 1024
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError.unsupportedMediaType("send the body as application/json, not \(contentType)")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maximumBytes)
+        } catch {
+            throw APIError.tooLarge("the body is larger than \(maximumBytes / 1024) KiB")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw APIError.badRequest(Self.explain(error), field: Self.path(of: error))
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.badRequest("the body is not valid JSON")
+        }
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    private static func path(of error: DecodingError) -> String? {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        @unknown default: return nil
+        }
+        let text = path.map { $0.intValue.map { String($0 + 1) } ?? $0.stringValue }.joined(separator: ".")
+        return text.isEmpty ? nil : text
+    }
+
+    private static func explain(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): return "'\(key.stringValue)' is required"
+        case .typeMismatch(let type, _): return "expected \(describe(type)) here"
+        case .valueNotFound(let type, _): return "expected \(describe(type)) here, got null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : context.debugDescription
+        @unknown default: return "the body could not be read"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "a value of another shape"
+        }
+    }
+}

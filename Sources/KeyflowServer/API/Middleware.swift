@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Keyflow
+import KeyflowStore
+import Logging
+
+/// Turns every error into the API's JSON error shape; unexpected ones are logged, never shown.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = APIError(error)
+            if apiError.status == .internalServerError {
+                context.logger.error(
+                    "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            }
+            return apiError.response()
+        }
+    }
+}
+
+/// Reads `Authorization: Bearer <token>` and puts the signed-in user in the context. It rejects nothing:
+/// each handler says whether it needs a user.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+    let store: Store
+    let clock: AppClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        if let token = request.bearerToken {
+            guard let user = try await store.read({ try await $0.user(sessionToken: token, now: clock.now()) }) else {
+                throw APIError(
+                    status: .unauthorized, code: "session_expired",
+                    message: "this session has expired or was signed out; sign in again")
+            }
+            context.user = user
+            context.logger[metadataKey: "user"] = "\(user.id)"
+        }
+        return try await next(request, context)
+    }
+}
+
+extension Request {
+    var bearerToken: String? {
+        guard let header = headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

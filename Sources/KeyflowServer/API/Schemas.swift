@@ -1,0 +1,279 @@
+import Foundation
+import Keyflow
+import KeyflowStore
+
+// The API's JSON shapes; `openapi.yaml` describes the same ones. Storage and domain types never go out as
+// they are: each view is built from them here.
+
+struct SignInRequest: Decodable {
+    var email: String
+    var password: String
+}
+
+struct CreateUserRequest: Decodable {
+    var email: String
+    var name: String
+    var role: UserRole
+    var password: String?
+    var locale: String?
+}
+
+struct ActionInput: Decodable {
+    var id: UUID?
+    var type: ActionType
+    var title: String
+    var description: String?
+    var attachments: [UUID]?
+    var assignee: Assignee?
+    var due: DuePolicy?
+    var form: FormSpec?
+
+    var definition: ActionDefinition {
+        ActionDefinition(
+            id: id ?? UUID(), type: type, title: title, description: description ?? "", attachments: attachments ?? [],
+            assignee: assignee, due: due ?? .none, form: form)
+    }
+}
+
+struct TemplateInput: Decodable {
+    var name: String
+    var description: String?
+    var icon: String?
+    var access: TemplateAccess?
+    var roles: [String]?
+    var variables: [String]?
+    var actions: [ActionInput]
+}
+
+struct MemberInput: Decodable {
+    var userId: UUID
+    var role: String?
+}
+
+struct CreateFlowRequest: Decodable {
+    var templateId: UUID?
+    var name: String
+    var description: String?
+    var members: [MemberInput]?
+    var variables: [String: String]?
+    var actions: [ActionInput]?
+}
+
+struct InsertActionRequest: Decodable {
+    var position: Int
+    var action: ActionInput
+}
+
+struct CommentRequest: Decodable { var comment: String? }
+struct ReasonRequest: Decodable { var reason: String }
+struct SubmitRequest: Decodable { var answers: [String: OutputValue] }
+struct MessageRequest: Decodable { var text: String }
+
+struct UserView: Encodable {
+    var id: UUID
+    var organizationId: UUID
+    var email: String
+    var name: String
+    var role: UserRole
+    var locale: String?
+
+    init(_ user: User) {
+        id = user.id
+        organizationId = user.organizationID
+        email = user.email
+        name = user.name
+        role = user.role
+        locale = user.locale
+    }
+}
+
+struct SessionView: Encodable {
+    var token: String
+    var expiresAt: Date
+    var user: UserView
+}
+
+struct ActionDefinitionView: Encodable {
+    var id: UUID
+    var type: ActionType
+    var title: String
+    var description: String
+    var attachments: [UUID]
+    var assignee: Assignee?
+    var due: DuePolicy
+    var form: FormSpec?
+
+    /// References are shown by position, as the builder writes them.
+    init(_ definition: ActionDefinition, order: [UUID]) {
+        id = definition.id
+        type = definition.type
+        title = DataReferences.present(definition.title, actionOrder: order)
+        description = DataReferences.present(definition.description, actionOrder: order)
+        attachments = definition.attachments
+        assignee = definition.assignee
+        due = definition.due
+        form = definition.form
+    }
+}
+
+struct TemplateView: Encodable {
+    var id: UUID
+    var name: String
+    var description: String
+    var icon: String
+    var access: TemplateAccess
+    var roles: [String]
+    var variables: [String]
+    var ownerId: UUID
+    var createdAt: Date
+    var updatedAt: Date
+    var actions: [ActionDefinitionView]
+
+    init(_ template: FlowTemplate) {
+        id = template.id
+        name = template.name
+        description = template.description
+        icon = template.icon
+        access = template.access
+        roles = template.roles
+        variables = template.variables
+        ownerId = template.ownerID
+        createdAt = template.createdAt
+        updatedAt = template.updatedAt
+        let order = template.actions.map(\.id)
+        actions = template.actions.map { ActionDefinitionView($0, order: order) }
+    }
+}
+
+struct MemberView: Encodable {
+    var userId: UUID
+    var role: String?
+    var name: String?
+    var email: String?
+}
+
+struct FlowActionView: Encodable {
+    var id: UUID
+    var position: Int
+    var type: ActionType
+    var title: String
+    var description: String
+    var status: ActionStatus
+    var assignee: Assignee?
+    var assigneeId: UUID?
+    var dueAt: Date?
+    var overdue: Bool
+    var outputs: [String: OutputValue]
+    var attachments: [UUID]
+    var warnings: [String]
+    var form: FormSpec?
+    var activatedAt: Date?
+    var completedAt: Date?
+    var completedBy: UUID?
+    var reason: String?
+}
+
+struct FlowView: Encodable {
+    var id: UUID
+    var name: String
+    var description: String
+    var status: FlowStatus
+    var templateId: UUID?
+    var ownerId: UUID
+    var roles: [String]
+    var members: [MemberView]
+    var variables: [String: String]
+    var createdAt: Date
+    var completedAt: Date?
+    var actions: [FlowActionView]
+
+    init(_ flow: Flow, people: [UUID: User], now: Date) {
+        id = flow.id
+        name = flow.name
+        description = flow.description
+        status = flow.status
+        templateId = flow.templateID
+        ownerId = flow.ownerID
+        roles = flow.roles
+        variables = flow.variables
+        createdAt = flow.createdAt
+        completedAt = flow.completedAt
+        members = flow.members.map {
+            MemberView(userId: $0.userID, role: $0.role, name: people[$0.userID]?.name, email: people[$0.userID]?.email)
+        }
+        let order = flow.actions.map(\.id)
+        actions = flow.actions.enumerated().map { index, action in
+            let definition = action.definition
+            return FlowActionView(
+                id: action.id, position: index + 1, type: action.type,
+                title: action.resolvedTitle ?? DataReferences.present(definition.title, actionOrder: order),
+                description: action.resolvedDescription
+                    ?? DataReferences.present(definition.description, actionOrder: order),
+                status: action.status, assignee: definition.assignee, assigneeId: flow.assigneeID(of: action),
+                dueAt: action.dueAt, overdue: action.isOverdue(at: now), outputs: action.outputs,
+                attachments: definition.attachments, warnings: action.warnings, form: definition.form,
+                activatedAt: action.activatedAt, completedAt: action.completedAt, completedBy: action.completedBy,
+                reason: action.reason)
+        }
+    }
+}
+
+struct FlowSummaryView: Encodable {
+    var id: UUID
+    var name: String
+    var status: FlowStatus
+    var ownerId: UUID
+    var createdAt: Date
+    var completedActions: Int
+    var totalActions: Int
+    var activeAction: ActiveActionView?
+
+    struct ActiveActionView: Encodable {
+        var id: UUID
+        var title: String
+        var assigneeId: UUID?
+        var dueAt: Date?
+        var overdue: Bool
+    }
+
+    init(_ flow: Flow, now: Date) {
+        id = flow.id
+        name = flow.name
+        status = flow.status
+        ownerId = flow.ownerID
+        createdAt = flow.createdAt
+        completedActions = flow.actions.filter { $0.status.isClosed }.count
+        totalActions = flow.actions.count
+        activeAction = flow.activeAction.map {
+            ActiveActionView(
+                id: $0.id, title: $0.title, assigneeId: flow.assigneeID(of: $0), dueAt: $0.dueAt,
+                overdue: $0.isOverdue(at: now))
+        }
+    }
+}
+
+struct EventView: Encodable {
+    var id: Int64
+    var flowId: UUID
+    var kind: FlowEvent.Kind
+    var actionId: UUID?
+    var actorId: UUID?
+    var text: String
+    var data: [String: String]
+    var at: Date
+
+    init(_ stored: StoredEvent) {
+        id = stored.id
+        flowId = stored.flowID
+        kind = stored.event.kind
+        actionId = stored.event.actionID
+        actorId = stored.event.actorID
+        text = stored.event.text
+        data = stored.event.data
+        at = stored.event.at
+    }
+}
+
+struct ListView<Item: Encodable>: Encodable {
+    var items: [Item]
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import Keyflow
+import KeyflowStore
+
+/// Flow templates: internal users build them; shared ones are visible to the whole organization.
+struct TemplateController {
+    let store: Store
+    let clock: AppClock
+
+    func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
+        api.get("templates", use: list)
+        api.post("templates", use: create)
+        api.get("templates/:id", use: show)
+        api.put("templates/:id", use: update)
+        api.delete("templates/:id", use: delete)
+        api.get("templates/:id/references", use: references)
+    }
+
+    @Sendable func list(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard actor.isInternal else { throw APIError.forbidden("clients do not see templates") }
+        let templates = try await store.read { try await $0.templates(in: actor.organizationID) }
+        return try JSONBody.response(ListView(items: templates.filter { Access.canView($0, as: actor) }.map(TemplateView.init)))
+    }
+
+    @Sendable func create(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard actor.isInternal else { throw APIError.forbidden("only internal users build templates") }
+        let input = try await JSONBody.decode(TemplateInput.self, from: request)
+        let now = clock.now()
+        let template = try Self.template(
+            from: input, id: UUID(), organizationID: actor.organizationID, ownerID: actor.userID, createdAt: now,
+            updatedAt: now)
+        try await store.write { db in
+            try await ActionChecks.verify(
+                template.actions, field: "actions", organizationID: actor.organizationID, in: db)
+            try await db.insert(template)
+        }
+        return try JSONBody.response(TemplateView(template), status: .created)
+    }
+
+    @Sendable func show(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        try JSONBody.response(TemplateView(try await visibleTemplate(request, context)))
+    }
+
+    @Sendable func update(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let existing = try await visibleTemplate(request, context)
+        guard Access.canEdit(existing, as: actor) else {
+            throw APIError.forbidden("only the template's creator or an admin can change it")
+        }
+        let input = try await JSONBody.decode(TemplateInput.self, from: request)
+        let template = try Self.template(
+            from: input, id: existing.id, organizationID: existing.organizationID, ownerID: existing.ownerID,
+            createdAt: existing.createdAt, updatedAt: clock.now())
+        try await store.write { db in
+            try await ActionChecks.verify(
+                template.actions, field: "actions", organizationID: actor.organizationID, in: db)
+            try await db.update(template)
+        }
+        return try JSONBody.response(TemplateView(template))
+    }
+
+    @Sendable func delete(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let existing = try await visibleTemplate(request, context)
+        guard Access.canEdit(existing, as: actor) else {
+            throw APIError.forbidden("only the template's creator or an admin can delete it")
+        }
+        try await store.write { try await $0.deleteTemplate(existing.id) }
+        return Response(status: .noContent)
+    }
+
+    /// The data references an action at `position` (1-based; default: after the last) may use.
+    @Sendable func references(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let template = try await visibleTemplate(request, context)
+        let position = try request.integerQuery("position") ?? template.actions.count + 1
+        guard (1...template.actions.count + 1).contains(position) else {
+            throw APIError.invalid("position must be from 1 to \(template.actions.count + 1)", field: "position")
+        }
+        let scope = ReferenceScope(
+            roles: template.roles, variables: template.variables,
+            earlierActions: Array(template.actions[..<(position - 1)]))
+        return try JSONBody.response(ListView(items: DataReferences.available(in: scope)))
+    }
+
+    private func visibleTemplate(_ request: Request, _ context: KeyflowRequestContext) async throws -> FlowTemplate {
+        let actor = try context.requireActor()
+        let id = try context.id("id", of: "template")
+        guard let template = try await store.read({ try await $0.template(id) }), Access.canView(template, as: actor)
+        else { throw APIError.notFound("no template \(id)") }
+        return template
+    }
+
+    /// Builds and validates a template from its input; references by position are bound to action ids here.
+    static func template(
+        from input: TemplateInput, id: UUID, organizationID: UUID, ownerID: UUID, createdAt: Date, updatedAt: Date
+    ) throws -> FlowTemplate {
+        let bound = input.actions.map(\.definition).bindingReferences()
+        let template = FlowTemplate(
+            id: id, organizationID: organizationID, ownerID: ownerID, name: input.name,
+            description: input.description ?? "", icon: input.icon ?? "", access: input.access ?? .shared,
+            roles: input.roles ?? [], variables: input.variables ?? [], actions: bound, createdAt: createdAt,
+            updatedAt: updatedAt)
+        try template.validate()
+        return template
+    }
+}

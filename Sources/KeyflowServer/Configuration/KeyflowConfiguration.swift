@@ -1,0 +1,105 @@
+import Foundation
+import KeyflowStore
+import Logging
+
+/// Everything Keyflow reads from its environment, read once at start and checked there.
+///
+/// Each option is documented in the README's configuration table; keep the two in step.
+public struct KeyflowConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The address people and Jumio reach this server at; links and callback URLs are built from it.
+    public var publicURL: String
+    public var store: StoreConfiguration
+    /// Seeds a demo organization on first start.
+    public var demo: Bool
+    public var attachmentMaxBytes: Int
+    public var sessionLifetime: TimeInterval
+    public var bcryptCost: UInt8
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
+        store: StoreConfiguration = .sqlite(path: "keyflow.sqlite"), demo: Bool = false,
+        attachmentMaxBytes: Int = 10 * 1024 * 1024, sessionLifetime: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12,
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.store = store
+        self.demo = demo
+        self.attachmentMaxBytes = attachmentMaxBytes
+        self.sessionLifetime = sessionLifetime
+        self.bcryptCost = bcryptCost
+        self.logLevel = logLevel
+    }
+
+    /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        let reader = EnvironmentReader(environment)
+        let host = reader.string("KEYFLOW_HOST") ?? "127.0.0.1"
+        let port = try reader.integer("KEYFLOW_PORT", range: 0...65535) ?? 8080
+        let store: StoreConfiguration
+        if let url = reader.string("KEYFLOW_DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError(
+                    variable: "KEYFLOW_DATABASE_URL", problem: "must be a postgres:// or postgresql:// URL")
+            }
+            store = .postgres(url: url, maxConnectionsPerEventLoop: try reader.integer("KEYFLOW_DATABASE_POOL_SIZE", range: 1...100) ?? 4)
+        } else {
+            store = .sqlite(path: reader.string("KEYFLOW_SQLITE_PATH") ?? "keyflow.sqlite")
+        }
+        let publicURL = reader.string("KEYFLOW_PUBLIC_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if let publicURL, URL(string: publicURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ConfigurationError(variable: "KEYFLOW_PUBLIC_URL", problem: "must be an http:// or https:// URL")
+        }
+        let levelName = reader.string("KEYFLOW_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ConfigurationError(
+                variable: "KEYFLOW_LOG_LEVEL",
+                problem: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.init(
+            host: host, port: port, publicURL: publicURL, store: store, demo: try reader.bool("KEYFLOW_DEMO") ?? false,
+            attachmentMaxBytes: try reader.integer("KEYFLOW_ATTACHMENT_MAX_BYTES", range: 1...1_073_741_824)
+                ?? 10 * 1024 * 1024,
+            sessionLifetime: TimeInterval(try reader.integer("KEYFLOW_SESSION_HOURS", range: 1...8760) ?? 12) * 3600,
+            bcryptCost: UInt8(try reader.integer("KEYFLOW_BCRYPT_COST", range: 4...31) ?? 12), logLevel: level)
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var variable: String
+    public var problem: String
+    public var description: String { "\(variable) \(problem)" }
+}
+
+struct EnvironmentReader {
+    let environment: [String: String]
+
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func string(_ name: String) -> String? {
+        guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ name: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(
+                variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, problem: "must be true or false, got '\(text)'")
+        }
+    }
+}

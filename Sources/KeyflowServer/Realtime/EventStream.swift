@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import KeyflowStore
+
+/// A flow's timeline as Server-Sent Events: first what the client missed (after `Last-Event-ID` or `?after=`),
+/// then each new event as it commits, with a comment line every `heartbeat` seconds to keep proxies from
+/// closing an idle stream.
+struct EventStream {
+    let hub: EventHub
+    let store: Store
+    let heartbeat: Duration
+
+    func response(flowID: UUID, after: Int64?) -> Response {
+        let body = ResponseBody { writer in
+            let subscription = hub.subscribe(to: flowID)
+            defer { hub.unsubscribe(subscription) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: heartbeat)
+                        subscription.continuation.yield(.heartbeat)
+                    }
+                }
+                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                var last = after ?? 0
+                // Subscribed before reading the backlog, so nothing committed in between is lost;
+                // ids already sent are skipped when they arrive live.
+                if after != nil {
+                    let missed = last
+                    for event in try await store.read({ try await $0.timeline(of: flowID, after: missed) }) {
+                        try await writer.write(Self.frame(event))
+                        last = event.id
+                    }
+                }
+                for await item in subscription.stream {
+                    switch item {
+                    case .event(let event) where event.id > last:
+                        try await writer.write(Self.frame(event))
+                        last = event.id
+                    case .event:
+                        continue
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static func frame(_ event: StoredEvent) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
+        return ByteBuffer(string: "id: \(event.id)\nevent: \(event.event.kind.rawValue)\ndata: \(json)\n\n")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Keyflow
+import KeyflowStore
+
+/// Runs a domain change on a flow as one unit: lock and load, decide, save with its events, then push the
+/// events to open streams once they are committed.
+struct FlowService: Sendable {
+    let store: Store
+    let hub: EventHub
+    let clock: AppClock
+
+    struct Outcome: Sendable {
+        var flow: Flow
+        var events: [StoredEvent]
+        var people: [UUID: User]
+    }
+
+    /// Loads the flow an action belongs to, or 404s without saying whether it exists elsewhere.
+    func flowID(ofAction actionID: UUID) async throws -> UUID {
+        guard let id = try await store.read({ try await $0.flowID(ofAction: actionID) }) else {
+            throw APIError.notFound("no action \(actionID)")
+        }
+        return id
+    }
+
+    func change(
+        _ flowID: UUID, by actor: Actor,
+        _ decide: @escaping @Sendable (inout Flow, FlowContext) throws -> [FlowEvent]
+    ) async throws -> Outcome {
+        let now = clock.now()
+        let outcome = try await store.write { db in
+            guard let stored = try await db.flow(flowID, lock: true), Access.canView(stored.flow, as: actor) else {
+                throw APIError.notFound("no flow \(flowID)")
+            }
+            var flow = stored.flow
+            let people = try await Self.people(of: flow, extra: [actor.userID], in: db)
+            let context = try await Self.context(for: flow, people: people, now: now, in: db)
+            let events = try decide(&flow, context)
+            try await db.update(flow, from: stored, at: now)
+            let storedEvents = try await db.append(events, to: flow.id)
+            return Outcome(flow: flow, events: storedEvents, people: people)
+        }
+        hub.publish(outcome.events)
+        return outcome
+    }
+
+    func create(
+        by actor: Actor, _ make: @escaping @Sendable (FlowContext) throws -> (flow: Flow, events: [FlowEvent]),
+        people ids: Set<UUID>
+    ) async throws -> Outcome {
+        let now = clock.now()
+        let outcome = try await store.write { db in
+            let users = try await db.users(ids.union([actor.userID]))
+            let people = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let organization = try await db.organization(actor.organizationID)
+            let context = FlowContext(
+                now: now, people: people.mapValues(\.person), timeZone: Self.timeZone(of: organization))
+            let (flow, events) = try make(context)
+            try await db.insert(flow, at: now)
+            let stored = try await db.append(events, to: flow.id)
+            return Outcome(flow: flow, events: stored, people: people)
+        }
+        hub.publish(outcome.events)
+        return outcome
+    }
+
+    static func people(of flow: Flow, extra: Set<UUID> = [], in db: StoreSession) async throws -> [UUID: User] {
+        var ids = flow.memberIDs.union(extra)
+        for action in flow.actions { if let id = flow.assigneeID(of: action) { ids.insert(id) } }
+        let users = try await db.users(ids)
+        return Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func context(for flow: Flow, people: [UUID: User], now: Date, in db: StoreSession) async throws
+        -> FlowContext
+    {
+        FlowContext(
+            now: now, people: people.mapValues(\.person),
+            timeZone: timeZone(of: try await db.organization(flow.organizationID)))
+    }
+
+    static func timeZone(of organization: Organization?) -> TimeZone {
+        organization.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
+    }
+}

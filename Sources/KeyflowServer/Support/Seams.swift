@@ -1,0 +1,26 @@
+import Foundation
+
+/// The time, behind a seam so tests can fix it.
+public struct AppClock: Sendable {
+    public var now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+
+    public static let live = AppClock { Date() }
+}
+
+/// Unguessable tokens for sessions and links, behind a seam so tests can predict them.
+public struct TokenGenerator: Sendable {
+    public var make: @Sendable () -> String
+
+    public init(make: @escaping @Sendable () -> String) { self.make = make }
+
+    /// 32 random bytes from the system's secure generator, base64url without padding.
+    public static let live = TokenGenerator {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import SQLKit
+
+/// JSON documents as the store writes them: dates as exact numbers, so a document reads back equal.
+enum Documents {
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corruptRecord(entity: entity, id: id, reason: "\(error)")
+        }
+    }
+}
+
+extension UUID {
+    /// Ids are stored as lower-case text on both engines.
+    var key: String { uuidString.lowercased() }
+}
+
+extension Date {
+    var seconds: Double { timeIntervalSince1970 }
+}
+
+extension SQLRow {
+    func uuid(_ column: String) throws -> UUID {
+        let text = try decode(column: column, as: String.self)
+        guard let id = UUID(uuidString: text) else {
+            throw StoreError.corruptRecord(entity: column, id: text, reason: "not a UUID")
+        }
+        return id
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        try decode(column: column, as: String?.self).flatMap(UUID.init(uuidString:))
+    }
+
+    func date(_ column: String) throws -> Date {
+        Date(timeIntervalSince1970: try decode(column: column, as: Double.self))
+    }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try decode(column: column, as: Double?.self).map(Date.init(timeIntervalSince1970:))
+    }
+}

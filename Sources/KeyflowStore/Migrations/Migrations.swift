@@ -1,0 +1,17 @@
+import FluentKit
+
+extension Store {
+    /// Every migration, in the order they run. Append only: a landed migration is never edited or removed.
+    static var migrations: Migrations {
+        let migrations = Migrations()
+        migrations.add([
+            M0001_CreateOrganizationsAndUsers(),
+            M0002_CreateTemplates(),
+            M0003_CreateFlows(),
+            M0004_CreateTimeline(),
+            M0005_CreateJobs(),
+            M0006_CreateAttachments(),
+        ])
+        return migrations
+    }
+}

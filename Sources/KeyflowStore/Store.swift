@@ -1,0 +1,119 @@
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import ServiceLifecycle
+
+/// Keyflow's persistence: one interface over SQLite and PostgreSQL.
+///
+/// Every query is a method of `StoreSession`; `read` hands out a plain session and `write` one inside a
+/// transaction, so a state change and its timeline event commit together or not at all.
+public final class Store: Sendable {
+    public let engine: StoreEngine
+    let databases: Databases
+    let logger: Logger
+    private let eventLoop: any EventLoop
+    private let ownsThreadPool: NIOThreadPool?
+
+    public init(
+        _ configuration: StoreConfiguration, logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        self.ownsThreadPool = threadPool
+        self.engine = configuration.engine
+        self.logger = logger
+        self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
+        // SQLite allows one writer at a time: a single pooled connection on one event loop serializes all
+        // work without busy errors or upgrade deadlocks. PostgreSQL gets a pool on every loop.
+        self.eventLoop = configuration.engine == .sqlite ? eventLoopGroup.next() : eventLoopGroup.any()
+        switch configuration {
+        case .sqlite(let path):
+            databases.use(
+                .sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
+        case .sqliteInMemory:
+            databases.use(.sqlite(.memory, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
+        case .postgres(let url, let perLoop):
+            let postgres: SQLPostgresConfiguration
+            do {
+                postgres = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw StoreError.invalidConfiguration("KEYFLOW_DATABASE_URL is not a PostgreSQL URL (\(error))")
+            }
+            databases.use(
+                .postgres(
+                    configuration: postgres, maxConnectionsPerEventLoop: perLoop,
+                    connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
+                as: .psql)
+        }
+    }
+
+    func database(logger: Logger? = nil) -> any Database {
+        let loop = engine == .sqlite ? eventLoop : databases.eventLoopGroup.any()
+        return databases.database(logger: logger ?? self.logger, on: loop)!
+    }
+
+    /// Runs queries outside a transaction.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
+        try await body(StoreSession(database(), engine: engine))
+    }
+
+    /// Runs queries in one transaction: all of them commit, or none.
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
+        try await database().transaction { db in
+            try await body(StoreSession(db, engine: self.engine))
+        }
+    }
+
+    /// Applies every migration not applied yet. Safe to run on every start.
+    public func migrate() async throws {
+        let migrator = Migrator(databases: databases, migrations: Self.migrations, logger: logger, on: eventLoop)
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+        if engine == .sqlite {
+            // WAL lets readers in other processes (backups, the CLI) work while the server writes.
+            _ = try await read { try await $0.sql.raw("PRAGMA journal_mode=WAL").all() }
+        }
+    }
+
+    /// Whether every known migration has been applied.
+    public func migrationsAreCurrent() async throws -> Bool {
+        let migrator = Migrator(databases: databases, migrations: Self.migrations, logger: logger, on: eventLoop)
+        return try await migrator.previewPrepareBatch().get().isEmpty
+    }
+
+    public func shutdown() async {
+        await databases.shutdownAsync()
+        try? await ownsThreadPool?.shutdownGracefully()
+    }
+}
+
+/// A database handle for one unit of work; all queries are its methods.
+public struct StoreSession: Sendable {
+    let database: any Database
+    public let engine: StoreEngine
+
+    init(_ database: any Database, engine: StoreEngine) {
+        self.database = database
+        self.engine = engine
+    }
+
+    var sql: any SQLDatabase { database as! any SQLDatabase }
+
+    /// `FOR UPDATE` where the engine has row locks; SQLite's single connection already serializes writers.
+    var forUpdate: SQLQueryString { engine == .postgres ? " FOR UPDATE" : "" }
+}
+
+extension Store: Service {
+    /// Keeps the connections open until the service group shuts down, then closes them.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Keyflow
+import SQLKit
+
+/// A flow as read from the store, with the version a later save must still find.
+public struct StoredFlow: Sendable {
+    public var flow: Flow
+    public var version: Int
+}
+
+extension StoreSession {
+    public func insert(_ flow: Flow, at now: Date) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO flows (id, organization_id, template_id, owner_id, name, status, version, document,
+                               created_at, updated_at)
+            VALUES (\(bind: flow.id.key), \(bind: flow.organizationID.key), \(bind: flow.templateID?.key),
+                    \(bind: flow.ownerID.key), \(bind: flow.name), \(bind: flow.status.rawValue), 1,
+                    \(bind: try Documents.encode(flow)), \(bind: flow.createdAt.seconds), \(bind: now.seconds))
+            """
+        ).run()
+        try await syncIndexes(of: flow)
+    }
+
+    /// Saves a changed flow if nobody saved it since `stored` was read.
+    public func update(_ flow: Flow, from stored: StoredFlow, at now: Date) async throws {
+        let rows = try await sql.raw(
+            """
+            UPDATE flows SET name = \(bind: flow.name), status = \(bind: flow.status.rawValue),
+                version = \(bind: stored.version + 1), document = \(bind: try Documents.encode(flow)),
+                updated_at = \(bind: now.seconds)
+            WHERE id = \(bind: flow.id.key) AND version = \(bind: stored.version)
+            RETURNING version
+            """
+        ).all()
+        guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
+        try await syncIndexes(of: flow)
+    }
+
+    /// Members and action ids live in index tables too, so lists and `/actions/{id}` need no document scan.
+    private func syncIndexes(of flow: Flow) async throws {
+        let members = try await sql.raw("SELECT user_id FROM flow_members WHERE flow_id = \(bind: flow.id.key)").all()
+        let known = Set(try members.map { try $0.decode(column: "user_id", as: String.self) })
+        for member in flow.memberIDs where !known.contains(member.key) {
+            try await sql.raw(
+                "INSERT INTO flow_members (flow_id, user_id) VALUES (\(bind: flow.id.key), \(bind: member.key))"
+            ).run()
+        }
+        let actions = try await sql.raw("SELECT action_id FROM flow_actions WHERE flow_id = \(bind: flow.id.key)").all()
+        let indexed = Set(try actions.map { try $0.decode(column: "action_id", as: String.self) })
+        for action in flow.actions where !indexed.contains(action.id.key) {
+            try await sql.raw(
+                "INSERT INTO flow_actions (action_id, flow_id) VALUES (\(bind: action.id.key), \(bind: flow.id.key))"
+            ).run()
+        }
+    }
+
+    /// Reads a flow; `lock` holds its row until the transaction ends, so concurrent changes queue up.
+    public func flow(_ id: UUID, lock: Bool = false) async throws -> StoredFlow? {
+        try await sql.raw(
+            "SELECT id, version, document FROM flows WHERE id = \(bind: id.key)\(lock ? forUpdate : "")"
+        ).first().map(Self.storedFlow)
+    }
+
+    public func flowID(ofAction actionID: UUID) async throws -> UUID? {
+        try await sql.raw("SELECT flow_id FROM flow_actions WHERE action_id = \(bind: actionID.key)").first()?
+            .uuid("flow_id")
+    }
+
+    /// Flows an actor may see: the organization's for internal users, their own for clients. Newest first.
+    public func flows(visibleTo actor: Actor, limit: Int = 200) async throws -> [StoredFlow] {
+        let rows: [any SQLRow]
+        if actor.isInternal {
+            rows = try await sql.raw(
+                """
+                SELECT id, version, document FROM flows WHERE organization_id = \(bind: actor.organizationID.key)
+                ORDER BY created_at DESC LIMIT \(unsafeRaw: String(limit))
+                """
+            ).all()
+        } else {
+            rows = try await sql.raw(
+                """
+                SELECT flows.id, flows.version, flows.document FROM flows
+                JOIN flow_members ON flow_members.flow_id = flows.id
+                WHERE flow_members.user_id = \(bind: actor.userID.key)
+                ORDER BY flows.created_at DESC LIMIT \(unsafeRaw: String(limit))
+                """
+            ).all()
+        }
+        return try rows.map(Self.storedFlow)
+    }
+
+    static func storedFlow(from row: any SQLRow) throws -> StoredFlow {
+        let id = try row.decode(column: "id", as: String.self)
+        return StoredFlow(
+            flow: try Documents.decode(Flow.self, try row.decode(column: "document", as: String.self), entity: "flow", id: id),
+            version: try row.decode(column: "version", as: Int.self))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import SQLKit
+
+extension StoreSession {
+    /// Adds a job; with a `uniqueKey` a second enqueue of the same work is ignored and answers false.
+    @discardableResult
+    public func enqueue(
+        queue: String, payload: String, runAt: Date, maxAttempts: Int = 10, uniqueKey: String? = nil, now: Date
+    ) async throws -> Bool {
+        let conflict: SQLQueryString = uniqueKey == nil ? "" : " ON CONFLICT (unique_key) DO NOTHING"
+        let rows = try await sql.raw(
+            """
+            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, created_at, updated_at)
+            VALUES (\(bind: UUID().key), \(bind: queue), \(bind: payload), 'queued', 0, \(bind: maxAttempts),
+                    \(bind: runAt.seconds), \(bind: uniqueKey), \(bind: now.seconds), \(bind: now.seconds))\(conflict)
+            RETURNING id
+            """
+        ).all()
+        return !rows.isEmpty
+    }
+
+    /// Takes up to `limit` jobs that are due, or whose lease ran out (their worker died), for `lease` seconds.
+    /// On PostgreSQL `SKIP LOCKED` lets several processes claim side by side without taking the same job.
+    public func claimJobs(
+        queues: [String], worker: String, limit: Int, lease: Double, now: Date
+    ) async throws -> [Job] {
+        guard !queues.isEmpty, limit > 0 else { return [] }
+        let names = SQLList(queues.map { SQLBind($0) })
+        let skipLocked: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await sql.raw(
+            """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
+                lease_until = \(bind: now.seconds + lease), updated_at = \(bind: now.seconds)
+            WHERE id IN (
+                SELECT id FROM jobs
+                WHERE queue IN (\(names)) AND (
+                    (status = 'queued' AND run_at <= \(bind: now.seconds))
+                    OR (status = 'running' AND lease_until < \(bind: now.seconds)))
+                ORDER BY run_at LIMIT \(unsafeRaw: String(limit))\(skipLocked))
+            RETURNING *
+            """
+        ).all().map(Self.job(from:)).sorted { $0.runAt < $1.runAt }
+    }
+
+    /// Marks a claimed job done; false when the lease was lost to another worker meanwhile.
+    @discardableResult
+    public func completeJob(_ id: UUID, worker: String, now: Date) async throws -> Bool {
+        try await !sql.raw(
+            """
+            UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)
+            WHERE id = \(bind: id.key) AND locked_by = \(bind: worker) AND status = 'running'
+            RETURNING id
+            """
+        ).all().isEmpty
+    }
+
+    /// Records a failure: the job runs again after the policy's delay, or is dead after its last attempt.
+    public func failJob(_ job: Job, worker: String, error: String, retry: RetryPolicy, now: Date) async throws {
+        let dead = job.attempts >= job.maxAttempts
+        let runAt = now.seconds + retry.delay(afterAttempt: job.attempts)
+        try await sql.raw(
+            """
+            UPDATE jobs SET status = \(bind: dead ? "dead" : "queued"), run_at = \(bind: runAt), lease_until = NULL,
+                locked_by = NULL, last_error = \(bind: String(error.prefix(2000))), updated_at = \(bind: now.seconds)
+            WHERE id = \(bind: job.id.key) AND locked_by = \(bind: worker) AND status = 'running'
+            """
+        ).run()
+    }
+
+    /// Hands a claimed job back untouched (on shutdown), without counting the attempt.
+    public func releaseJob(_ job: Job, worker: String, now: Date) async throws {
+        try await sql.raw(
+            """
+            UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, locked_by = NULL,
+                updated_at = \(bind: now.seconds)
+            WHERE id = \(bind: job.id.key) AND locked_by = \(bind: worker) AND status = 'running'
+            """
+        ).run()
+    }
+
+    public func job(_ id: UUID) async throws -> Job? {
+        try await sql.raw("SELECT * FROM jobs WHERE id = \(bind: id.key)").first().map(Self.job(from:))
+    }
+
+    public func jobs(queue: String) async throws -> [Job] {
+        try await sql.raw("SELECT * FROM jobs WHERE queue = \(bind: queue) ORDER BY created_at").all().map(Self.job(from:))
+    }
+
+    static func job(from row: any SQLRow) throws -> Job {
+        Job(
+            id: try row.uuid("id"), queue: try row.decode(column: "queue", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            status: Job.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .dead,
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            maxAttempts: try row.decode(column: "max_attempts", as: Int.self), runAt: try row.date("run_at"),
+            leaseUntil: try row.optionalDate("lease_until"), lockedBy: try row.decode(column: "locked_by", as: String?.self),
+            lastError: try row.decode(column: "last_error", as: String?.self))
+    }
+}

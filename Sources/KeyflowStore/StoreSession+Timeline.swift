@@ -1,0 +1,54 @@
+import Foundation
+import Keyflow
+import SQLKit
+
+/// A timeline event with its place in the log; ids only grow, so a reader resumes after the last one it saw.
+public struct StoredEvent: Sendable, Equatable {
+    public var id: Int64
+    public var flowID: UUID
+    public var event: FlowEvent
+}
+
+extension StoreSession {
+    /// Writes events in order; call it in the transaction that made the change they describe.
+    public func append(_ events: [FlowEvent], to flowID: UUID) async throws -> [StoredEvent] {
+        var stored: [StoredEvent] = []
+        for event in events {
+            let row = try await sql.raw(
+                """
+                INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
+                VALUES (\(bind: flowID.key), \(bind: event.kind.rawValue), \(bind: event.actionID?.key),
+                        \(bind: event.actorID?.key), \(bind: event.text), \(bind: try Documents.encode(event.data)),
+                        \(bind: event.at.seconds))
+                RETURNING id
+                """
+            ).first()
+            guard let id = try row?.decode(column: "id", as: Int64.self) else {
+                throw StoreError.corruptRecord(entity: "timeline event", id: flowID.uuidString, reason: "no id returned")
+            }
+            stored.append(StoredEvent(id: id, flowID: flowID, event: event))
+        }
+        return stored
+    }
+
+    /// A flow's events after `afterID` (all of them when nil), oldest first.
+    public func timeline(of flowID: UUID, after afterID: Int64? = nil, limit: Int = 1000) async throws -> [StoredEvent] {
+        try await sql.raw(
+            """
+            SELECT * FROM timeline_events WHERE flow_id = \(bind: flowID.key) AND id > \(bind: afterID ?? 0)
+            ORDER BY id LIMIT \(unsafeRaw: String(limit))
+            """
+        ).all().map { row in
+            let data = try Documents.decode(
+                [String: String].self, try row.decode(column: "data", as: String.self), entity: "timeline event",
+                id: flowID.uuidString)
+            let kindName = try row.decode(column: "kind", as: String.self)
+            return StoredEvent(
+                id: try row.decode(column: "id", as: Int64.self), flowID: flowID,
+                event: FlowEvent(
+                    kind: FlowEvent.Kind(rawValue: kindName) ?? .message, actionID: try row.optionalUUID("action_id"),
+                    actorID: try row.optionalUUID("actor_id"), text: try row.decode(column: "text", as: String.self),
+                    data: data, at: try row.date("created_at")))
+        }
+    }
+}

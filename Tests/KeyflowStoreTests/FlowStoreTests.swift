@@ -1,0 +1,111 @@
+import Foundation
+import Keyflow
+import KeyflowStore
+import Testing
+
+@Suite("Flows and their timeline in the store")
+struct FlowStoreTests {
+    @Test("a flow and its events commit together and read back", arguments: TestStores.configurations)
+    func roundTrip(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, events) = try seed.flow()
+            try await store.write { db async throws in
+                try await db.insert(flow, at: seed.now)
+                _ = try await db.append(events, to: flow.id)
+            }
+            let stored = try await store.read { try await $0.flow(flow.id) }
+            #expect(stored?.flow == flow)
+            #expect(stored?.version == 1)
+            let timeline = try await store.read { try await $0.timeline(of: flow.id) }
+            #expect(timeline.map(\.event) == events)
+            #expect(try await store.read { try await $0.flowID(ofAction: flow.actions[1].id) } == flow.id)
+        }
+    }
+
+    @Test("a failed transaction leaves neither the change nor its events", arguments: TestStores.configurations)
+    func atomicity(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, events) = try seed.flow()
+            struct Boom: Error {}
+            await #expect(throws: Boom.self) {
+                try await store.write { db async throws in
+                    try await db.insert(flow, at: seed.now)
+                    _ = try await db.append(events, to: flow.id)
+                    throw Boom()
+                }
+            }
+            #expect(try await store.read { try await $0.flow(flow.id) } == nil)
+            #expect(try await store.read { try await $0.timeline(of: flow.id) }.isEmpty)
+        }
+    }
+
+    @Test("a stale version is refused instead of overwriting a newer save", arguments: TestStores.configurations)
+    func optimisticLock(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, _) = try seed.flow()
+            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let first = try #require(try await store.read { try await $0.flow(flow.id) })
+            var changed = first.flow
+            _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
+            let saved = changed
+            try await store.write { try await $0.update(saved, from: first, at: seed.now) }
+            await #expect(throws: StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString)) {
+                try await store.write { try await $0.update(saved, from: first, at: seed.now) }
+            }
+            #expect(try await store.read { try await $0.flow(flow.id) }?.version == 2)
+        }
+    }
+
+    @Test("clients list only their flows; internal users their organization's", arguments: TestStores.configurations)
+    func visibility(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let other = User(organizationID: seed.org.id, email: "x-\(UUID())@example.test", name: "X", role: .client)
+            try await store.write { try await $0.insert(other, passwordHash: nil, at: seed.now) }
+            let (flow, _) = try seed.flow()
+            try await store.write { try await $0.insert(flow, at: seed.now) }
+            #expect(try await store.read { try await $0.flows(visibleTo: Actor(seed.client)) }.map(\.flow.id) == [flow.id])
+            #expect(try await store.read { try await $0.flows(visibleTo: Actor(other)) }.isEmpty)
+            #expect(try await store.read { try await $0.flows(visibleTo: Actor(seed.owner)) }.map(\.flow.id) == [flow.id])
+        }
+    }
+
+    @Test("the timeline resumes after a given event", arguments: TestStores.configurations)
+    func resume(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, events) = try seed.flow()
+            let stored = try await store.write { db async throws in
+                try await db.insert(flow, at: seed.now)
+                return try await db.append(events, to: flow.id)
+            }
+            let rest = try await store.read { try await $0.timeline(of: flow.id, after: stored[0].id) }
+            #expect(rest.map(\.id) == Array(stored.dropFirst()).map(\.id))
+        }
+    }
+
+    @Test("attachments keep their bytes and facts", arguments: TestStores.configurations)
+    func attachments(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let bytes = Data("%PDF-1.4 hello".utf8)
+            let info = try await store.write {
+                try await $0.insertAttachment(
+                    id: UUID(), organizationID: seed.org.id, uploadedBy: seed.owner.id, name: "terms.pdf",
+                    contentType: "application/pdf", data: bytes, now: seed.now)
+            }
+            #expect(try await store.read { try await $0.attachmentInfo(info.id) } == info)
+            #expect(try await store.read { try await $0.attachmentData(info.id) } == bytes)
+            #expect(info.size == bytes.count)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Keyflow
+import KeyflowStore
+import Logging
+
+/// The engines every store test runs on: SQLite always, PostgreSQL when `KEYFLOW_TEST_DATABASE_URL` is set.
+enum TestStores {
+    static var configurations: [StoreConfiguration] {
+        var list: [StoreConfiguration] = [.sqliteInMemory]
+        if let url = ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"], !url.isEmpty {
+            list.append(.postgres(url: url, maxConnectionsPerEventLoop: 4))
+        }
+        return list
+    }
+
+    /// Opens a migrated store, runs the body, and closes the store whatever happens.
+    static func with<T: Sendable>(
+        _ configuration: StoreConfiguration, _ body: (Store) async throws -> T
+    ) async throws -> T {
+        let store = try Store(configuration, logger: Logger(label: "test.store"))
+        do {
+            try await Migrations.once.run(configuration, store)
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Tests run in parallel; PostgreSQL is shared, so its migrations run once per process.
+actor Migrations {
+    static let once = Migrations()
+    private var done: Set<String> = []
+
+    func run(_ configuration: StoreConfiguration, _ store: Store) async throws {
+        if case .postgres(let url, _) = configuration {
+            guard !done.contains(url) else { return }
+            try await store.migrate()
+            done.insert(url)
+        } else {
+            try await store.migrate()
+        }
+    }
+}
+
+/// An organization with one internal user and one client, written to the store.
+struct Seed: Sendable {
+    let org = Organization(name: "Test Org \(UUID().uuidString.prefix(6))", timeZone: "Europe/Zurich")
+    let owner: User
+    let client: User
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    init() {
+        owner = User(organizationID: org.id, email: "owner-\(UUID())@example.test", name: "Olga", role: .admin)
+        client = User(organizationID: org.id, email: "client-\(UUID())@example.test", name: "Carla", role: .client)
+    }
+
+    func write(to store: Store) async throws {
+        try await store.write { db async throws in
+            try await db.insert(org, at: now)
+            try await db.insert(owner, passwordHash: "hash", at: now)
+            try await db.insert(client, passwordHash: nil, at: now)
+        }
+    }
+
+    var context: FlowContext {
+        FlowContext(now: now, people: [owner.id: owner.person, client.id: client.person], timeZone: .gmt)
+    }
+
+    func flow() throws -> (flow: Flow, events: [FlowEvent]) {
+        let template = FlowTemplate(
+            organizationID: org.id, ownerID: owner.id, name: "T", roles: ["Client"],
+            actions: [
+                ActionDefinition(type: .todo, title: "One", assignee: .role("Client")),
+                ActionDefinition(type: .todo, title: "Two", assignee: .user(owner.id)),
+            ], createdAt: now)
+        return try Flow.start(
+            from: template, name: "Flow", owner: owner.id, members: [FlowMember(userID: client.id, role: "Client")],
+            variables: [:], context: context)
+    }
+}
