@@ -78,6 +78,8 @@ let package = Package(
         .testTarget(
             name: "KeyflowServerTests",
             dependencies: [
+                "Keyflow",
+                "KeyflowStore",
                 "KeyflowServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

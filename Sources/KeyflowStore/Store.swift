@@ -71,16 +71,35 @@ public final class Store: Sendable {
         }
     }
 
-    /// Applies every migration not applied yet. Safe to run on every start.
+    /// Applies every migration not applied yet. Safe to run on every start, by several processes at once:
+    /// on PostgreSQL they take turns under an advisory lock, all on one connection.
     public func migrate() async throws {
-        let migrator = Migrator(databases: databases, migrations: Self.migrations, logger: logger, on: eventLoop)
-        try await migrator.setupIfNeeded().get()
-        try await migrator.prepareBatch().get()
-        if engine == .sqlite {
-            // WAL lets readers in other processes (backups, the CLI) work while the server writes.
-            _ = try await read { try await $0.sql.raw("PRAGMA journal_mode=WAL").all() }
+        let engine = self.engine
+        try await database().withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            if engine == .postgres { try await sql.raw("SELECT pg_advisory_lock(\(unsafeRaw: Self.migrationLock))").run() }
+            do {
+                let migrator = Migrator(
+                    databaseFactory: { _ in connection }, migrations: Self.migrations, on: connection.eventLoop)
+                try await migrator.setupIfNeeded().get()
+                try await migrator.prepareBatch().get()
+                if engine == .postgres {
+                    try await sql.raw("SELECT pg_advisory_unlock(\(unsafeRaw: Self.migrationLock))").run()
+                } else {
+                    // WAL lets readers in other processes (backups, the CLI) work while the server writes.
+                    try await sql.raw("PRAGMA journal_mode=WAL").run()
+                }
+            } catch {
+                if engine == .postgres {
+                    try? await sql.raw("SELECT pg_advisory_unlock(\(unsafeRaw: Self.migrationLock))").run()
+                }
+                throw error
+            }
         }
     }
+
+    /// An arbitrary constant naming Keyflow's migration lock among the database's advisory locks.
+    static let migrationLock = "7270001"
 
     /// Whether every known migration has been applied.
     public func migrationsAreCurrent() async throws -> Bool {

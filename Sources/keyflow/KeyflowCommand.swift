@@ -8,7 +8,7 @@ struct KeyflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyflow",
         abstract: "Client workflow workspaces with built-in identity verification.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, CreateOrganization.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -46,5 +46,29 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try KeyflowConfiguration(environment: ProcessInfo.processInfo.environment)
         try await migrateStore(configuration)
         print("Migrations are up to date.")
+    }
+}
+
+struct CreateOrganization: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-organization", abstract: "Create an organization and its first admin.")
+
+    @Option(help: "The organization's name.") var name: String
+    @Option(help: "IANA time zone that due dates are computed in.") var timeZone = "UTC"
+    @Option(help: "The admin's email address.") var adminEmail: String
+    @Option(help: "The admin's name.") var adminName: String
+    @Option(help: "Environment variable holding the admin's password (kept off the command line).")
+    var passwordVariable = "KEYFLOW_ADMIN_PASSWORD"
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let password = environment[passwordVariable], !password.isEmpty else {
+            throw ValidationError("set \(passwordVariable) to the admin's password")
+        }
+        let configuration = try KeyflowConfiguration(environment: environment)
+        let (organization, admin) = try await OrganizationBootstrap.create(
+            organizationName: name, timeZone: timeZone,
+            admin: .init(email: adminEmail, name: adminName, password: password), configuration: configuration)
+        print("Created \(organization.name); \(admin.email) can sign in now.")
     }
 }

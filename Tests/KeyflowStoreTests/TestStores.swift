@@ -30,19 +30,18 @@ enum TestStores {
     }
 }
 
-/// Tests run in parallel; PostgreSQL is shared, so its migrations run once per process.
+/// Tests run in parallel; PostgreSQL is shared, so its migrations run once per process (one task that every
+/// caller awaits, since an actor alone would let a second caller in while the first one migrates).
 actor Migrations {
     static let once = Migrations()
-    private var done: Set<String> = []
+    private var running: [String: Task<Void, any Error>] = [:]
 
     func run(_ configuration: StoreConfiguration, _ store: Store) async throws {
-        if case .postgres(let url, _) = configuration {
-            guard !done.contains(url) else { return }
-            try await store.migrate()
-            done.insert(url)
-        } else {
-            try await store.migrate()
-        }
+        guard case .postgres(let url, _) = configuration else { return try await store.migrate() }
+        if let task = running[url] { return try await task.value }
+        let task = Task { try await store.migrate() }
+        running[url] = task
+        try await task.value
     }
 }
 

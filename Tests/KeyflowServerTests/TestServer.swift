@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Keyflow
+import KeyflowServer
+import KeyflowStore
+import NIOCore
+import Testing
+
+/// A Keyflow server for one test, on SQLite (a fresh file) or the shared test PostgreSQL, with its own
+/// organization and admin.
+struct TestServer {
+    static var stores: [StoreKind] {
+        var kinds: [StoreKind] = [.sqlite]
+        if let url = ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"], !url.isEmpty {
+            kinds.append(.postgres)
+        }
+        return kinds
+    }
+
+    enum StoreKind: String, CustomTestStringConvertible, Sendable {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+
+        func configuration() -> StoreConfiguration {
+            switch self {
+            case .sqlite:
+                .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-test-\(UUID()).sqlite").path)
+            case .postgres:
+                .postgres(url: ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"]!, maxConnectionsPerEventLoop: 4)
+            }
+        }
+    }
+
+    let configuration: KeyflowConfiguration
+    let admin: Credentials
+
+    struct Credentials: Sendable {
+        var email: String
+        var password: String
+    }
+
+    static func make(_ kind: StoreKind) async throws -> TestServer {
+        let configuration = KeyflowConfiguration(
+            store: kind.configuration(), attachmentMaxBytes: 64 * 1024, bcryptCost: 4, logLevel: .warning)
+        let admin = Credentials(email: "admin-\(UUID())@example.test", password: "admin-password")
+        _ = try await Serialized.migrations.run {
+            try await OrganizationBootstrap.create(
+                organizationName: "Test Org", timeZone: "Europe/Zurich",
+                admin: .init(email: admin.email, name: "Ada Admin", password: admin.password), configuration: configuration)
+        }
+        return TestServer(configuration: configuration, admin: admin)
+    }
+
+    func run<T: Sendable>(
+        _ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let app = try await Serialized.migrations.run { try await buildApplication(configuration) }
+        return try await app.test(mode, body)
+    }
+}
+
+/// Migrations on the shared PostgreSQL must not run twice at once; this queues them.
+/// Each body starts after the previous one has finished (an actor alone would interleave them at awaits).
+actor Serialized {
+    static let migrations = Serialized()
+    private var tail: Task<Void, Never>?
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let previous = tail
+        let task = Task {
+            await previous?.value
+            return try await body()
+        }
+        tail = Task { _ = try? await task.value }
+        return try await task.value
+    }
+}
+
+/// Small JSON helpers over the test client.
+struct API {
+    let client: any TestClientProtocol
+    var token: String?
+
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var fields = headers
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        if json != nil { fields[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: path, method: method, headers: fields, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func object(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, expect status: HTTPResponse.Status)
+        async throws -> [String: Any]
+    {
+        let response = try await call(method, path, json: json)
+        let text = String(buffer: response.body)
+        guard response.status == status else {
+            throw Unexpected(description: "\(method) \(path): expected \(status.code), got \(response.status.code) \(text)")
+        }
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    func signedIn(_ email: String, _ password: String) async throws -> API {
+        let session = try await object(
+            .post, "/api/v1/sessions", json: #"{"email": "\#(email)", "password": "\#(password)"}"#, expect: .created)
+        var copy = self
+        copy.token = session["token"] as? String
+        return copy
+    }
+
+    struct Unexpected: Error, CustomStringConvertible { var description: String }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    subscript(string key: String) -> String? { self[key] as? String }
+    subscript(list key: String) -> [[String: Any]] { (self[key] as? [[String: Any]]) ?? [] }
+}
