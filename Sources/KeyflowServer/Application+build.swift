@@ -33,7 +33,8 @@ public func buildApplication(
         await store.shutdown()
         throw error
     }
-    let router = try buildRouter(configuration, store: store, dependencies: dependencies)
+    let hub = EventHub()
+    let router = try buildRouter(configuration, store: store, hub: hub, dependencies: dependencies)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
@@ -42,9 +43,8 @@ public func buildApplication(
 }
 
 func buildRouter(
-    _ configuration: KeyflowConfiguration, store: Store, dependencies: Dependencies
+    _ configuration: KeyflowConfiguration, store: Store, hub: EventHub, dependencies: Dependencies
 ) throws -> Router<KeyflowRequestContext> {
-    let hub = EventHub()
     let clock = dependencies.clock
     let flows = FlowService(store: store, hub: hub, clock: clock)
     let router = Router(context: KeyflowRequestContext.self)

@@ -22,6 +22,8 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
+        // Line-buffered, so the sign-in hint shows at once even when output goes to a file or a pipe.
+        setvbuf(stdout, nil, _IOLBF, 0)
         var configuration = try KeyflowConfiguration(environment: ProcessInfo.processInfo.environment)
         if demo { configuration.demo = true }
         if let port {

@@ -45,3 +45,4 @@ public final class EventHub: Sendable {
 
     public var connectionCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }
+

@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import KeyflowStore
+import ServiceLifecycle
 
 /// A flow's timeline as Server-Sent Events: first what the client missed (after `Last-Event-ID` or `?after=`),
 /// then each new event as it commits, with a comment line every `heartbeat` seconds to keep proxies from
-/// closing an idle stream.
+/// closing an idle stream. On shutdown the stream ends, and the `retry` hint brings clients back to a live
+/// instance.
 struct EventStream {
     let hub: EventHub
     let store: Store
@@ -32,16 +34,21 @@ struct EventStream {
                         last = event.id
                     }
                 }
-                for await item in subscription.stream {
-                    switch item {
-                    case .event(let event) where event.id > last:
-                        try await writer.write(Self.frame(event))
-                        last = event.id
-                    case .event:
-                        continue
-                    case .heartbeat:
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                let stream = subscription.stream
+                try await withGracefulShutdownHandler {
+                    for await item in stream {
+                        switch item {
+                        case .event(let event) where event.id > last:
+                            try await writer.write(Self.frame(event))
+                            last = event.id
+                        case .event:
+                            continue
+                        case .heartbeat:
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
                     }
+                } onGracefulShutdown: {
+                    subscription.continuation.finish()
                 }
                 group.cancelAll()
             }

@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("The workspace's live event stream")
+struct RealtimeTests {
+    /// Reads `text/event-stream` frames as they arrive.
+    struct EventReader {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+        var buffer = ""
+
+        mutating func next() async throws -> (id: String?, kind: String?, data: String)? {
+            while true {
+                if let end = buffer.range(of: "\n\n") {
+                    let frame = String(buffer[..<end.lowerBound])
+                    buffer.removeSubrange(..<end.upperBound)
+                    var id: String?
+                    var kind: String?
+                    var data = ""
+                    for line in frame.split(separator: "\n") {
+                        if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
+                        if line.hasPrefix("event: ") { kind = String(line.dropFirst(7)) }
+                        if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                    }
+                    if kind != nil { return (id, kind, data) }
+                    continue
+                }
+                guard let chunk = try await iterator.next() else { return nil }
+                buffer += String(buffer: chunk)
+            }
+        }
+    }
+
+    @Test("a message and an action's progress reach an open stream, and a reconnect replays what it missed", arguments: TestServer.stores)
+    func stream(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run(.live) { client in
+            let port = try #require(client.port)
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let adminID = try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"])
+            let flow = try await admin.object(
+                .post, "/api/v1/flows",
+                json: #"{"name": "Live", "actions": [{"type": "todo", "title": "First", "assignee": {"userId": "\#(adminID)"}}, {"type": "todo", "title": "Second", "assignee": {"userId": "\#(adminID)"}}]}"#,
+                expect: .created)
+            let flowID = try #require(flow[string: "id"])
+            let firstAction = try #require(flow[list: "actions"].first?[string: "id"])
+
+            var request = HTTPClientRequest(url: "http://localhost:\(port)/api/v1/flows/\(flowID)/events")
+            request.headers.add(name: "Authorization", value: "Bearer \(admin.token!)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+            var reader = EventReader(iterator: response.body.makeAsyncIterator())
+
+            // when a member writes and then completes the active action
+            _ = try await admin.object(.post, "/api/v1/flows/\(flowID)/messages", json: #"{"text": "Hello <b>team</b>"}"#, expect: .created)
+            _ = try await admin.object(.post, "/api/v1/actions/\(firstAction)/complete", expect: .ok)
+
+            // then the stream carries each event as it commits, in order
+            var seen: [(id: String?, kind: String?, data: String)] = []
+            while seen.count < 3, let event = try await reader.next() { seen.append(event) }
+            #expect(seen.map(\.kind) == ["message", "actionCompleted", "actionAssigned"])
+            #expect(seen[0].data.contains(#""text":"Hello <b>team</b>""#))
+            #expect(seen[2].data.contains("“Second” is assigned to Ada Admin"))
+
+            // and a client that reconnects with Last-Event-ID gets what came after it
+            var resume = HTTPClientRequest(url: "http://localhost:\(port)/api/v1/flows/\(flowID)/events")
+            resume.headers.add(name: "Authorization", value: "Bearer \(admin.token!)")
+            resume.headers.add(name: "Last-Event-ID", value: try #require(seen[0].id))
+            let replay = try await HTTPClient.shared.execute(resume, timeout: .seconds(30))
+            var replayReader = EventReader(iterator: replay.body.makeAsyncIterator())
+            let first = try await replayReader.next()
+            let second = try await replayReader.next()
+            #expect([first?.kind, second?.kind] == ["actionCompleted", "actionAssigned"])
+        }
+    }
+
+    @Test("the stream is closed to people outside the flow", arguments: TestServer.stores)
+    func streamNeedsAccess(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let email = "o-\(UUID())@example.test"
+            _ = try await admin.object(
+                .post, "/api/v1/users", json: #"{"email": "\#(email)", "name": "O", "role": "client", "password": "client-password"}"#,
+                expect: .created)
+            let adminID = try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"])
+            let flow = try await admin.object(
+                .post, "/api/v1/flows",
+                json: #"{"name": "Private", "actions": [{"type": "todo", "title": "A", "assignee": {"userId": "\#(adminID)"}}]}"#,
+                expect: .created)
+            let outsider = try await API(client: client).signedIn(email, "client-password")
+            let response = try await outsider.call(.get, "/api/v1/flows/\(try #require(flow[string: "id"]))/events")
+            #expect(response.status == .notFound)
+            _ = try await outsider.object(
+                .post, "/api/v1/flows/\(try #require(flow[string: "id"]))/messages", json: #"{"text": "hi"}"#, expect: .notFound)
+        }
+    }
+}
