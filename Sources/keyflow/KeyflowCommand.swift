@@ -22,8 +22,6 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        // Line-buffered, so the sign-in hint shows at once even when output goes to a file or a pipe.
-        setvbuf(stdout, nil, _IOLBF, 0)
         var configuration = try KeyflowConfiguration(environment: ProcessInfo.processInfo.environment)
         if demo { configuration.demo = true }
         if let port {
@@ -33,10 +31,12 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let app = try await buildApplication(configuration)
-        print("Keyflow is listening on \(configuration.publicURL)")
+        var hint = "Keyflow is listening on \(configuration.publicURL)\n"
         if configuration.demo {
-            print("Demo: sign in as admin@example.com or client@example.com with the password keyflow-demo")
+            hint += "Demo: sign in as admin@example.com or client@example.com with the password keyflow-demo\n"
         }
+        // Unbuffered, so the hint shows at once even when output goes to a file or a pipe.
+        FileHandle.standardOutput.write(Data(hint.utf8))
         try await app.runService()
     }
 }
