@@ -10,14 +10,8 @@ struct FlowJourneyTests {
         let server = try await TestServer.make(store)
         try await server.run { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let me = try await admin.object(.get, "/api/v1/me", expect: .ok)
-            let adminID = try #require(me[string: "id"])
-            let clientEmail = "carla-\(UUID())@example.test"
-            let clientUser = try await admin.object(
-                .post, "/api/v1/users",
-                json: #"{"email": "\#(clientEmail)", "name": "Carla Client", "role": "client", "password": "client-password"}"#,
-                expect: .created)
-            let clientID = try #require(clientUser[string: "id"])
+            let adminID = try await admin.userID()
+            let (clientID, carla) = try await admin.addClient()
 
             // given a template: a To-Do and a Form for the client, an Approval for the admin in between
             let template = try await admin.object(
@@ -47,7 +41,6 @@ struct FlowJourneyTests {
             #expect(actions[0][string: "dueAt"] != nil)
 
             // then only the client may complete the first action
-            let carla = try await API(client: client).signedIn(clientEmail, "client-password")
             _ = try await admin.object(.post, "/api/v1/actions/\(ids[0])/complete", expect: .forbidden)
             _ = try await carla.object(.post, "/api/v1/actions/\(ids[1])/approve", expect: .conflict)
             flow = try await carla.object(.post, "/api/v1/actions/\(ids[0])/complete", expect: .ok)
@@ -86,17 +79,12 @@ struct FlowJourneyTests {
         let server = try await TestServer.make(store)
         try await server.run { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let email = "c-\(UUID())@example.test"
-            let user = try await admin.object(
-                .post, "/api/v1/users", json: #"{"email": "\#(email)", "name": "C", "role": "client", "password": "client-password"}"#,
-                expect: .created)
-            let userID = try #require(user[string: "id"])
+            let (userID, other) = try await admin.addClient(name: "C")
             let flow = try await admin.object(
                 .post, "/api/v1/flows",
-                json: #"{"name": "Instant", "actions": [{"type": "todo", "title": "Admin's own", "assignee": {"userId": "\#(try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"]))"}}]}"#,
+                json: #"{"name": "Instant", "actions": [{"type": "todo", "title": "Admin's own", "assignee": {"userId": "\#(try await admin.userID())"}}]}"#,
                 expect: .created)
             let flowID = try #require(flow[string: "id"])
-            let other = try await API(client: client).signedIn(email, "client-password")
             #expect(try await other.object(.get, "/api/v1/flows", expect: .ok)[list: "items"].isEmpty)
             _ = try await other.object(.get, "/api/v1/flows/\(flowID)", expect: .notFound)
             _ = try await other.object(.get, "/api/v1/templates", expect: .forbidden)

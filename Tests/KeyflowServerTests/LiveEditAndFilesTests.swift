@@ -10,7 +10,7 @@ struct LiveEditAndFilesTests {
         let server = try await TestServer.make(store)
         try await server.run { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let adminID = try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"])
+            let adminID = try await admin.userID()
             let flow = try await admin.object(
                 .post, "/api/v1/flows",
                 json: """
@@ -102,15 +102,11 @@ struct LiveEditAndFilesTests {
             #expect(big.status == .contentTooLarge)
 
             // a client sees the file once a flow of theirs uses it, and not before
-            let email = "f-\(UUID())@example.test"
-            let user = try await admin.object(
-                .post, "/api/v1/users", json: #"{"email": "\#(email)", "name": "F", "role": "client", "password": "client-password"}"#,
-                expect: .created)
-            let clientAPI = try await API(client: client).signedIn(email, "client-password")
+            let (userID, clientAPI) = try await admin.addClient(name: "F")
             _ = try await clientAPI.object(.get, "/api/v1/attachments/\(attachmentID)", expect: .notFound)
             _ = try await admin.object(
                 .post, "/api/v1/flows",
-                json: #"{"name": "Docs", "members": [{"userId": "\#(try #require(user[string: "id"]))", "role": "Client"}], "actions": [{"type": "acknowledgement", "title": "Read", "attachments": ["\#(attachmentID)"], "assignee": {"role": "Client"}}]}"#,
+                json: #"{"name": "Docs", "members": [{"userId": "\#(userID)", "role": "Client"}], "actions": [{"type": "acknowledgement", "title": "Read", "attachments": ["\#(attachmentID)"], "assignee": {"role": "Client"}}]}"#,
                 expect: .created)
             let download = try await clientAPI.call(.get, "/api/v1/attachments/\(attachmentID)")
             #expect(download.status == .ok)

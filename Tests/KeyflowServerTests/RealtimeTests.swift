@@ -39,7 +39,7 @@ struct RealtimeTests {
         try await server.run(.live) { client in
             let port = try #require(client.port)
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let adminID = try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"])
+            let adminID = try await admin.userID()
             let flow = try await admin.object(
                 .post, "/api/v1/flows",
                 json: #"{"name": "Live", "actions": [{"type": "todo", "title": "First", "assignee": {"userId": "\#(adminID)"}}, {"type": "todo", "title": "Second", "assignee": {"userId": "\#(adminID)"}}]}"#,
@@ -82,16 +82,12 @@ struct RealtimeTests {
         let server = try await TestServer.make(store)
         try await server.run { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let email = "o-\(UUID())@example.test"
-            _ = try await admin.object(
-                .post, "/api/v1/users", json: #"{"email": "\#(email)", "name": "O", "role": "client", "password": "client-password"}"#,
-                expect: .created)
-            let adminID = try #require(try await admin.object(.get, "/api/v1/me", expect: .ok)[string: "id"])
+            let (_, outsider) = try await admin.addClient(name: "O")
+            let adminID = try await admin.userID()
             let flow = try await admin.object(
                 .post, "/api/v1/flows",
                 json: #"{"name": "Private", "actions": [{"type": "todo", "title": "A", "assignee": {"userId": "\#(adminID)"}}]}"#,
                 expect: .created)
-            let outsider = try await API(client: client).signedIn(email, "client-password")
             let response = try await outsider.call(.get, "/api/v1/flows/\(try #require(flow[string: "id"]))/events")
             #expect(response.status == .notFound)
             _ = try await outsider.object(

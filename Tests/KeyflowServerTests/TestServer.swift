@@ -111,6 +111,25 @@ struct API {
         return copy
     }
 
+    /// The signed-in user's id.
+    func userID() async throws -> String {
+        guard let id = try await object(.get, "/api/v1/me", expect: .ok)[string: "id"] else {
+            throw Unexpected(description: "GET /api/v1/me has no id")
+        }
+        return id
+    }
+
+    /// Adds a client (as an admin) and signs them in: their id, and an API acting as them.
+    func addClient(name: String = "Carla Client") async throws -> (id: String, api: API) {
+        let email = "client-\(UUID())@example.test"
+        let user = try await object(
+            .post, "/api/v1/users",
+            json: #"{"email": "\#(email)", "name": "\#(name)", "role": "client", "password": "client-password"}"#,
+            expect: .created)
+        guard let id = user[string: "id"] else { throw Unexpected(description: "the new user has no id") }
+        return (id, try await API(client: client).signedIn(email, "client-password"))
+    }
+
     struct Unexpected: Error, CustomStringConvertible { var description: String }
 }
 
