@@ -31,6 +31,26 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "JumioKit",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "JumioSandbox",
+            dependencies: [
+                "JumioKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "KeyflowStore",
             dependencies: [
                 "Keyflow",
@@ -61,6 +81,7 @@ let package = Package(
             name: "keyflow",
             dependencies: [
                 "KeyflowServer",
+                "JumioSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -68,6 +89,17 @@ let package = Package(
         .testTarget(
             name: "KeyflowTests",
             dependencies: ["Keyflow"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JumioKitTests",
+            dependencies: [
+                "JumioKit",
+                "JumioSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(

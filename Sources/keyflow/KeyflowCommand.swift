@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import JumioKit
+import JumioSandbox
 import KeyflowServer
 
 @main
@@ -8,7 +10,7 @@ struct KeyflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyflow",
         abstract: "Client workflow workspaces with built-in identity verification.",
-        subcommands: [Serve.self, Migrate.self, CreateOrganization.self],
+        subcommands: [Serve.self, Migrate.self, CreateOrganization.self, Sandbox.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -72,5 +74,29 @@ struct CreateOrganization: AsyncParsableCommand {
             organizationName: name, timeZone: timeZone,
             admin: .init(email: adminEmail, name: adminName, password: password), configuration: configuration)
         print("Created \(organization.name); \(admin.email) can sign in now.")
+    }
+}
+
+struct Sandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the local Jumio emulator on its own (for tests, demos and benchmarks).")
+
+    @Option(help: "Port to listen on.") var port = 8081
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Accept only this OAuth2 client id (with --client-secret); by default any is accepted.")
+    var clientId: String?
+    @Option(help: "The secret that goes with --client-id.") var clientSecret: String?
+    @Option(help: "Seconds an acquired execution takes to be processed.") var processingSeconds = 2
+
+    func run() async throws {
+        let credentials = try clientId.map { id in
+            guard let secret = clientSecret else { throw ValidationError("--client-id needs --client-secret") }
+            return JumioCredentials(clientID: id, clientSecret: secret)
+        }
+        let configuration = SandboxConfiguration(
+            publicBaseURL: "http://\(host):\(port)", credentials: credentials,
+            processingDelay: .seconds(processingSeconds))
+        FileHandle.standardOutput.write(Data("Jumio sandbox on http://\(host):\(port)\n".utf8))
+        try await buildSandboxApplication(host: host, port: port, configuration: configuration).runService()
     }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import JumioKit
+import JumioSandbox
+import Testing
+
+@Suite("JumioClient against the sandbox: outcomes, retrieval and deletion")
+struct RetrievalAndOutcomeTests {
+    func start(_ key: Int, reference: String = "attempt", on harness: SandboxHarness, callback: String? = nil)
+        async throws -> JumioAccountResponse
+    {
+        try await JumioClient.forTests().createAccount(
+            JumioAccountRequest(
+                customerInternalReference: reference, workflowKey: key, userReference: "user-7", callbackUrl: callback),
+            on: harness.connection())
+    }
+
+    func details(_ created: JumioAccountResponse, _ harness: SandboxHarness) async throws -> JumioExecutionDetails {
+        try await JumioClient.forTests().details(
+            accountID: created.account.id, executionID: created.workflowExecution.id, on: harness.connection())
+    }
+
+    @Test("a passed ID verification carries every capability and real-looking extracted data")
+    func passed() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let created = try await start(2, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .pass)
+            let result = try await details(created, harness)
+            #expect(result.workflow?.status == .processed)
+            #expect(result.decision?.type == .passed)
+            #expect(Set(result.capabilities.keys) == ["usability", "imageChecks", "extraction", "dataChecks"])
+            #expect(result.extraction?["firstName"]?.string == "JANE")
+            #expect(result.extraction?["documentNumber"]?.string == "C4X72R9K1")
+            #expect(result.decision?.risk?.score != nil)
+        }
+    }
+
+    @Test("a rejected document leaves the capabilities that depend on it not executed")
+    func rejectedWithDependencyRule() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let created = try await start(3, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .reject(label: "DIGITAL_COPY"))
+            let result = try await details(created, harness)
+            let decisions = result.capabilityDecisions
+            #expect(result.decision?.type == .rejected)
+            #expect(result.decision?.label == "DIGITAL_COPY")
+            #expect(decisions["imageChecks"]?.type == .rejected)
+            #expect(decisions["extraction"]?.type == .notExecuted)
+            #expect(decisions["extraction"]?.label == "PRECONDITION_NOT_FULFILLED")
+            #expect(decisions["dataChecks"]?.type == .notExecuted)
+            #expect(decisions["liveness"]?.type == .passed)
+            #expect(decisions["similarity"]?.label == "MATCH")
+            #expect(result.capabilities["usability"]?.count == 3)
+        }
+    }
+
+    @Test("a screening alert is a warning on workflow 32")
+    func screeningWarning() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let created = try await start(32, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .warning(label: "ALERT"))
+            let result = try await details(created, harness)
+            #expect(result.decision?.type == .warning)
+            #expect(result.capabilityDecisions["watchlistScreening"]?.label == "ALERT")
+        }
+    }
+
+    @Test("outcomes can be forced the Mock Service way, through customerInternalReference")
+    func mockServiceConvention() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let reference = #"{"customerInternalReference":"mockuser","decisionLabel":"NO_MATCH","credentialWithDecision":"SELFIE","extractionOverrides":{"firstName":"JOHN","idType":"PASSPORT"}}"#
+            let created = try await start(3, reference: reference, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .pass)
+            let result = try await details(created, harness)
+            #expect(result.decision?.type == .rejected)
+            #expect(result.capabilityDecisions["similarity"]?.label == "NO_MATCH")
+            #expect(result.extraction?["firstName"]?.string == "JOHN")
+            #expect(result.extraction?["type"]?.string == "PASSPORT")
+        }
+    }
+
+    @Test("an unused link ends TOKEN_EXPIRED, an abandoned journey SESSION_EXPIRED, both rejected with risk 100")
+    func expiry() async throws {
+        let clock = ManualClock()
+        try await SandboxHarness.with(clock: clock.sandboxClock) { harness async throws in
+            let unused = try await start(2, on: harness)
+            let abandoned = try await start(2, reference: "second", on: harness)
+            try harness.sandbox.completeJourney(executionID: abandoned.workflowExecution.id, outcome: .expire)
+            clock.advance(by: 31 * 60)
+            let tokenExpired = try await details(unused, harness)
+            #expect(tokenExpired.workflow?.status == .tokenExpired)
+            #expect(tokenExpired.decision?.type == .rejected)
+            #expect(tokenExpired.decision?.risk?.score == 100)
+            #expect(tokenExpired.capabilityDecisions["usability"]?.label == "NOT_UPLOADED")
+            #expect(try await details(abandoned, harness).workflow?.status == .sessionExpired)
+        }
+    }
+
+    @Test("processing takes its time: ACQUIRED first, PROCESSED after the delay")
+    func processingDelay() async throws {
+        let clock = ManualClock()
+        try await SandboxHarness.with(clock: clock.sandboxClock, processingDelay: .seconds(5)) { harness async throws in
+            let created = try await start(2, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .pass)
+            #expect(try await details(created, harness).workflow?.status == .acquired)
+            #expect(try await details(created, harness).decision == nil)
+            clock.advance(by: 6)
+            #expect(try await details(created, harness).workflow?.status == .processed)
+        }
+    }
+
+    @Test("deleting an execution wipes it; deleting the account makes it unknown")
+    func deletion() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let client = JumioClient.forTests()
+            let created = try await start(2, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .pass)
+            try await client.deleteExecution(
+                accountID: created.account.id, executionID: created.workflowExecution.id, on: harness.connection())
+            let wiped = try await details(created, harness)
+            #expect(wiped.wipedOutAt != nil)
+            #expect(wiped.extraction == nil)
+            try await client.deleteAccount(created.account.id, on: harness.connection())
+            await #expect(throws: JumioError.self) { try await details(created, harness) }
+            await #expect(throws: JumioError.self) { try await client.deleteAccount(created.account.id, on: harness.connection()) }
+        }
+    }
+
+    @Test("the four workflow types map to keys 1, 2, 3 and 32, and overrides win")
+    func workflowKeys() {
+        let defaults = JumioWorkflowKeys()
+        #expect(JumioWorkflowType.allCases.map(defaults.key(for:)) == [1, 2, 3, 32])
+        let modern = JumioWorkflowKeys(overrides: [.idAndIdentityVerification: 10163, .idIdentityVerificationScreening: 10013])
+        #expect(JumioWorkflowType.allCases.map(modern.key(for:)) == [1, 2, 10163, 10013])
+    }
+}
