@@ -95,8 +95,19 @@ extension JumioExecutionDetails: Decodable {
         wipedOutAt = try? container.decodeIfPresent(String.self, forKey: .wipedOutAt)
         decision = try? container.decodeIfPresent(Decision.self, forKey: .decision)
         credentials = (try? container.decodeIfPresent([Credential].self, forKey: .credentials)) ?? []
-        capabilities = (try? container.decodeIfPresent([String: [Capability]].self, forKey: .capabilities)) ?? [:]
+        // One capability of an unexpected shape must not hide the others.
+        let lenient = ((try? container.decodeIfPresent([String: Lenient<[Capability]>].self, forKey: .capabilities)) ?? nil) ?? [:]
+        capabilities = lenient.compactMapValues(\.value)
         raw = try JSONValue(from: decoder)
+    }
+}
+
+/// A value that decodes to nil instead of failing when its shape is unexpected.
+struct Lenient<Value: Decodable>: Decodable {
+    var value: Value?
+
+    init(from decoder: any Decoder) throws {
+        value = try? decoder.singleValueContainer().decode(Value.self)
     }
 }
 

@@ -54,7 +54,7 @@ extension JumioSandbox {
             let failure = state.forcedFailures.removeFirst()
             return SandboxError(
                 status: failure.status, title: failure.status == 429 ? "Too Many Requests" : "Service Unavailable",
-                detail: failure.status == 429 ? "Request limit exceeded" : "Try again later")
+                detail: failure.status == 429 ? "Request limit exceeded" : "Try again later", retryAfter: failure.retryAfter)
         }
     }
 

@@ -80,6 +80,7 @@ extension JumioSandbox {
             var response = try Self.json(
                 ["title": JSONValue.string(error.title), "status": .number(Double(error.status)), "detail": .string(error.detail)])
             response.status = .init(code: error.status)
+            if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
         }
     }

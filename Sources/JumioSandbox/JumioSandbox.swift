@@ -81,6 +81,8 @@ public struct SandboxError: Error, Sendable, Equatable {
     public var status: Int
     public var title: String
     public var detail: String
+    /// Sent as `Retry-After` (seconds) when set.
+    public var retryAfter: Int?
 
     static func badRequest(_ detail: String) -> Self { .init(status: 400, title: "Bad Request", detail: detail) }
     static func unauthorized(_ detail: String = "The provided credentials are invalid") -> Self {

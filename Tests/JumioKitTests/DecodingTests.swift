@@ -1,0 +1,71 @@
+import Foundation
+import JumioKit
+import Testing
+
+@Suite("Decoding Jumio's documented payloads")
+struct DecodingTests {
+    func fixture(_ name: String) throws -> Data {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
+        return try Data(contentsOf: url)
+    }
+
+    func details(_ name: String) throws -> JumioExecutionDetails {
+        try JSONDecoder().decode(JumioExecutionDetails.self, from: try fixture(name))
+    }
+
+    @Test("a REJECTED execution keeps its labels and the dependency chain")
+    func rejected() throws {
+        let result = try details("details-rejected")
+        #expect(result.workflow?.status == .processed)
+        #expect(result.decision?.type == .rejected)
+        #expect(result.decision?.label == "DIGITAL_COPY")
+        #expect(result.decision?.risk?.score == 100)
+        #expect(result.capabilityDecisions["imageChecks"]?.label == "DIGITAL_COPY")
+        #expect(result.capabilityDecisions["extraction"]?.type == .notExecuted)
+        #expect(result.capabilities["liveness"]?.first?.data?["predictedAge"] == .number(31))
+        #expect(result.credentials.map(\.category) == ["ID", "FACEMAP"])
+        #expect(result.extraction == nil)
+    }
+
+    @Test("a WARNING execution with screening results and extracted data")
+    func warning() throws {
+        let result = try details("details-warning")
+        #expect(result.decision?.type == .warning)
+        #expect(result.capabilityDecisions["watchlistScreening"]?.label == "ALERT")
+        #expect(result.extraction?["lastName"]?.string == "DOE")
+        #expect(result.extraction?["dateOfBirthParts"]?["day"]?.string == "29")
+        #expect(result.extraction?["currentAge"]?.string == "38")
+    }
+
+    @Test("an expired execution is rejected with nothing uploaded")
+    func expired() throws {
+        let result = try details("details-expired")
+        #expect(result.workflow?.status == .tokenExpired)
+        #expect(result.workflow?.status?.isFinal == true)
+        #expect(result.capabilityDecisions["usability"]?.label == "NOT_UPLOADED")
+    }
+
+    @Test("unknown statuses, decisions, capabilities and fields are kept, never fatal")
+    func unknown() throws {
+        let result = try details("details-unknown")
+        #expect(result.workflow?.status?.rawValue == "ARCHIVED_BY_POLICY")
+        #expect(result.workflow?.status?.isFinal == false)
+        #expect(result.decision?.type?.rawValue == "NEEDS_REVIEW")
+        #expect(result.decision?.label == "CUSTOM_RULE_17")
+        #expect(result.capabilityDecisions["ageEstimation"]?.type == .passed)
+        #expect(result.raw["brandNewTopLevelField"]?["nested"] == .array([.number(1), .number(2), .number(3)]))
+        #expect(result.raw["feedback"]?["status"]?.string == "NOT_FRAUD")
+    }
+
+    @Test("callbacks decode, unknown statuses included")
+    func callbacks() throws {
+        let processed = try JumioCallback.decode(try fixture("callback-processed"))
+        #expect(processed.workflowExecution.status == .processed)
+        #expect(processed.workflowExecution.definitionKey == "3")
+        #expect(processed.userReference == "user-8842")
+        let unknown = try JumioCallback.decode(try fixture("callback-unknown-status"))
+        #expect(unknown.workflowExecution.status.rawValue == "ACQUISITION_STARTED")
+        #expect(unknown.workflowExecution.status.isFinal == false)
+        #expect(throws: JumioError.self) { try JumioCallback.decode(Data("{\"nope\": 1}".utf8)) }
+    }
+}
