@@ -13,10 +13,11 @@ public struct ActionDefinition: Codable, Sendable, Equatable, Identifiable {
     public var assignee: Assignee?
     public var due: DuePolicy
     public var form: FormSpec?
+    public var jumio: JumioSettings?
 
     public init(
         id: UUID = UUID(), type: ActionType, title: String, description: String = "", attachments: [UUID] = [],
-        assignee: Assignee?, due: DuePolicy = .none, form: FormSpec? = nil
+        assignee: Assignee?, due: DuePolicy = .none, form: FormSpec? = nil, jumio: JumioSettings? = nil
     ) {
         self.id = id
         self.type = type
@@ -26,6 +27,7 @@ public struct ActionDefinition: Codable, Sendable, Equatable, Identifiable {
         self.assignee = assignee
         self.due = due
         self.form = form
+        self.jumio = jumio
     }
 
     public static let maximumTitleLength = 200
@@ -38,6 +40,7 @@ public struct ActionDefinition: Codable, Sendable, Equatable, Identifiable {
         case .todo, .acknowledgement: []
         case .approval: ["decision", "comment"]
         case .form: form?.fields.map(\.name) ?? []
+        case .jumio: JumioSettings.outputs
         }
     }
 }
@@ -89,11 +92,16 @@ extension ActionDefinition {
         case .form:
             guard let form else { throw .invalid("a form action needs form fields", field: "\(field).form") }
             try form.validate(field: "\(field).form")
-        case .todo, .acknowledgement, .approval:
-            if form != nil {
-                throw .invalid("only form actions take form fields", field: "\(field).form")
+        case .jumio:
+            guard let jumio else {
+                throw .invalid("a Jumio action needs its Jumio details", field: "\(field).jumio")
             }
+            try jumio.validate(field: "\(field).jumio")
+        case .todo, .acknowledgement, .approval:
+            break
         }
+        if form != nil, type != .form { throw .invalid("only form actions take form fields", field: "\(field).form") }
+        if jumio != nil, type != .jumio { throw .invalid("only Jumio actions take Jumio details", field: "\(field).jumio") }
         try DataReferences.validate(title, field: "\(field).title", scope: scope)
         try DataReferences.validate(description, field: "\(field).description", scope: scope)
     }

@@ -1,12 +1,14 @@
 /// The kinds of work a flow can ask for.
 ///
-/// Human actions complete when a person acts; integration actions (Jumio, from a later change) carry settings
-/// and secrets of their own in `ActionDefinition.integration` and complete when the vendor reports a result.
+/// Human actions complete when a person acts; integration actions (Jumio) carry settings and secrets of their
+/// own and complete when the vendor reports a result.
 public enum ActionType: String, Codable, Sendable, CaseIterable {
     case todo
     case acknowledgement
     case approval
     case form
+    /// Identity verification through Jumio: completes by itself when Jumio reports a pass.
+    case jumio
 
     public var displayName: String {
         switch self {
@@ -14,8 +16,12 @@ public enum ActionType: String, Codable, Sendable, CaseIterable {
         case .acknowledgement: "Acknowledgement"
         case .approval: "Approval"
         case .form: "Form"
+        case .jumio: "Jumio"
         }
     }
+
+    /// Integration actions talk to a vendor, take exactly one assignee and carry settings and secrets of their own.
+    public var isIntegration: Bool { self == .jumio }
 
     /// Whether the generic "complete" act finishes this type (approvals and forms have acts of their own).
     public var completesByMarkingDone: Bool { self == .todo || self == .acknowledgement }

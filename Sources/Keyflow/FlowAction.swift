@@ -27,6 +27,8 @@ public struct FlowAction: Codable, Sendable, Equatable, Identifiable {
     public var completedBy: UUID?
     /// Why the owner skipped or cancelled it.
     public var reason: String?
+    /// Attempts at verifying, for Jumio actions.
+    public var verification: VerificationState?
 
     public init(definition: ActionDefinition) {
         self.definition = definition

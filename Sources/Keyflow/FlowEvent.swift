@@ -14,6 +14,12 @@ public struct FlowEvent: Codable, Sendable, Equatable {
         case actionSkipped
         case actionCancelled
         case actionInserted
+        case verificationStarted
+        case verificationSubmitted
+        case verificationPassed
+        case verificationFailed
+        case verificationExpired
+        case verificationAccepted
         case message
     }
 
