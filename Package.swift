@@ -68,6 +68,8 @@ let package = Package(
             dependencies: [
                 "Keyflow",
                 "KeyflowStore",
+                "JumioKit",
+                "JumioSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -76,7 +76,7 @@ extension JumioSandbox {
         let now = clock.now()
         let lifetime = request.tokenLifetime.flatMap(JumioAccountRequest.tokenLifetimeSeconds) ?? 1800
         let key = request.workflowDefinition.key
-        let base = configuration.publicBaseURL
+        let base = publicBaseURL
         return try state.withLock { state throws(SandboxError) -> JumioAccountResponse in
             let accountID: String
             if let existing {

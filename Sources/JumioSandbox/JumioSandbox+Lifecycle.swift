@@ -26,7 +26,7 @@ extension JumioSandbox {
     {
         settle()
         let now = clock.now()
-        let base = configuration.publicBaseURL
+        let base = publicBaseURL
         let execution = try state.withLock { state throws(SandboxError) -> SandboxExecution in
             guard let id = state.executionByAuthorization[authorizationToken], var execution = state.executions[id] else {
                 throw .unauthorized("The authorization token is unknown")
@@ -57,7 +57,7 @@ extension JumioSandbox {
         let processing = Double(configuration.processingDelay.components.seconds)
             + Double(configuration.processingDelay.components.attoseconds) / 1e18
         let session = Double(configuration.sessionTimeout.components.seconds)
-        let base = configuration.publicBaseURL
+        let base = publicBaseURL
         state.withLock { state in
             for (id, execution) in state.executions where !execution.status.isFinal {
                 var next: JumioExecutionStatus?

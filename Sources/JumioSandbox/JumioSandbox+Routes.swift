@@ -29,14 +29,14 @@ extension JumioSandbox {
         group.get("api/v1/accounts/:account/workflow-executions/:execution") { request, context in
             let (account, execution) = (context.parameters.get("account") ?? "", context.parameters.get("execution") ?? "")
             return try await self.api(request) { _ in
-                try Self.json(try self.execution(accountID: account, executionID: execution).details(base: self.configuration.publicBaseURL))
+                try Self.json(try self.execution(accountID: account, executionID: execution).details(base: self.publicBaseURL))
             }
         }
         group.get("api/v1/accounts/:account/workflow-executions/:execution/status") { request, context in
             let (account, execution) = (context.parameters.get("account") ?? "", context.parameters.get("execution") ?? "")
             return try await self.api(request) { _ in
                 let found = try self.execution(accountID: account, executionID: execution)
-                let base = self.configuration.publicBaseURL
+                let base = self.publicBaseURL
                 return try Self.json(JumioStatusResponse(
                     account: .init(id: found.accountID, href: "\(base)/api/v1/accounts/\(found.accountID)"),
                     workflowExecution: .init(
@@ -60,6 +60,7 @@ extension JumioSandbox {
         }
         group.get("status") { _, _ in try Self.json(JumioHealth(status: "UP", details: nil)) }
         addJourneyRoutes(to: group)
+        addControlRoutes(to: group)
     }
 
     /// An API call: latency, header and token checks, then the operation; refusals as Jumio's error body.

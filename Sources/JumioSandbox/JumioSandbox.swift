@@ -12,6 +12,7 @@ public final class JumioSandbox: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
     let state: Mutex<State>
+    private let baseURL: Mutex<String>
 
     struct State {
         var tokens: [String: (clientID: String, expiresAt: Date)] = [:]
@@ -35,6 +36,15 @@ public final class JumioSandbox: Sendable {
         self.httpClient = httpClient
         self.logger = logger
         self.state = Mutex(State(faults: configuration.faults))
+        self.baseURL = Mutex(configuration.publicBaseURL)
+    }
+
+    /// Where this sandbox is reached; starts as `configuration.publicBaseURL`.
+    public var publicBaseURL: String { baseURL.withLock { $0 } }
+
+    /// For a host that learns its address only once it listens (a server on port 0).
+    public func setPublicBaseURL(_ url: String) {
+        baseURL.withLock { $0 = url.hasSuffix("/") ? String(url.dropLast()) : url }
     }
 
     /// The faults in force; change them while running.

@@ -9,7 +9,7 @@ public struct SandboxService: Service {
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await sandbox.tick()
-            try? await Task.sleep(for: sandbox.configuration.tickInterval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: sandbox.configuration.tickInterval) }
         }
     }
 }

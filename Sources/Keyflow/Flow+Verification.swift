@@ -18,7 +18,8 @@ extension Flow {
             throw .conflict(
                 "all \(attemptLimit) verification attempts are used; the workspace owner can accept the last result or cancel the action")
         }
-        return .start(number: state.attempts.count + 1, accountID: state.attempts.first?.accountID)
+        let account = state.attempts.last { !$0.accountID.isEmpty }?.accountID
+        return .start(number: state.attempts.count + 1, accountID: account)
     }
 
     public mutating func recordVerificationStarted(
@@ -147,5 +148,28 @@ extension Flow {
             FlowEvent(kind: .actionCompleted, actionID: actionID, actorID: actor.userID,
                 text: "“\(actions[index].title)” is complete", at: context.now),
         ] + advance(context: context)
+    }
+}
+
+extension Flow {
+    /// After the retention period (or at the owner's request) the Jumio account is deleted and only the
+    /// decision and dates stay: extracted personal data, journey links and account ids are dropped.
+    public mutating func reduceVerificationData(_ actionID: UUID, by actorID: UUID?, context: FlowContext) -> [FlowEvent] {
+        guard let index = index(of: actionID), var state = actions[index].verification else { return [] }
+        let kept: Set<String> = ["decision", "verifiedAt"]
+        actions[index].outputs = actions[index].outputs.filter { kept.contains($0.key) }
+        for attempt in state.attempts.indices {
+            state.attempts[attempt].results = state.attempts[attempt].results.filter { kept.contains($0.key) }
+            state.attempts[attempt].href = ""
+            state.attempts[attempt].accountID = ""
+            state.attempts[attempt].executionID = ""
+        }
+        actions[index].verification = state
+        return [
+            FlowEvent(
+                kind: .verificationDataDeleted, actionID: actionID, actorID: actorID,
+                text: "The verification data of “\(actions[index].title)” was deleted at Jumio; only the decision and dates are kept",
+                at: context.now)
+        ]
     }
 }

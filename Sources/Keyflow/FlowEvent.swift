@@ -20,6 +20,7 @@ public struct FlowEvent: Codable, Sendable, Equatable {
         case verificationFailed
         case verificationExpired
         case verificationAccepted
+        case verificationDataDeleted
         case message
     }
 

@@ -1,16 +1,26 @@
 import Foundation
 import Hummingbird
+import JumioKit
+import JumioSandbox
 import KeyflowStore
 import Logging
+import ServiceLifecycle
 
-/// What the application is made of besides its configuration; tests swap the clock and the token source.
+/// What the application is made of besides its configuration; tests swap these.
 public struct Dependencies: Sendable {
     public var clock: AppClock
     public var tokens: TokenGenerator
+    public var jumioTransport: JumioTransport
+    public var logger: Logger?
 
-    public init(clock: AppClock = .live, tokens: TokenGenerator = .live) {
+    public init(
+        clock: AppClock = .live, tokens: TokenGenerator = .live, jumioTransport: JumioTransport = .live(),
+        logger: Logger? = nil
+    ) {
         self.clock = clock
         self.tokens = tokens
+        self.jumioTransport = jumioTransport
+        self.logger = logger
     }
 }
 
@@ -19,13 +29,17 @@ public struct Dependencies: Sendable {
 public func buildApplication(
     _ configuration: KeyflowConfiguration, dependencies: Dependencies = Dependencies()
 ) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "keyflow")
+    var logger = dependencies.logger ?? Logger(label: "keyflow")
     logger.logLevel = configuration.logLevel
     let store = try Store(configuration.store, logger: logger)
+    let components: Components
     do {
         try await store.migrate()
+        components = try Components(configuration, store: store, dependencies: dependencies, logger: logger)
         if configuration.demo,
-            try await DemoSeed.seedIfEmpty(store: store, clock: dependencies.clock, bcryptCost: configuration.bcryptCost)
+            try await DemoSeed.seedIfEmpty(
+                store: store, clock: dependencies.clock, bcryptCost: configuration.bcryptCost,
+                secrets: components.gateway.secrets)
         {
             logger.info("seeded the demo organization", metadata: ["admin": "\(DemoSeed.adminEmail)"])
         }
@@ -33,38 +47,121 @@ public func buildApplication(
         await store.shutdown()
         throw error
     }
-    let hub = EventHub()
-    let router = try buildRouter(configuration, store: store, hub: hub, dependencies: dependencies)
+    let address = components.address
+    let sandbox = components.sandbox
     return Application(
-        router: router,
+        router: try buildRouter(components),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
-        services: [store],
+        services: components.services(configuration),
+        onServerRunning: { channel in
+            address.listening(host: configuration.host, port: channel.localAddress?.port ?? configuration.port)
+            sandbox?.setPublicBaseURL("\(address.url)/\(JumioGateway.sandboxPath)")
+        },
         logger: logger)
 }
 
-func buildRouter(
-    _ configuration: KeyflowConfiguration, store: Store, hub: EventHub, dependencies: Dependencies
-) throws -> Router<KeyflowRequestContext> {
-    let clock = dependencies.clock
-    let flows = FlowService(store: store, hub: hub, clock: clock)
+/// The parts of the application, made once and shared by routes and services.
+struct Components: Sendable {
+    let configuration: KeyflowConfiguration
+    let store: Store
+    let dependencies: Dependencies
+    let logger: Logger
+    let address: PublicAddress
+    let hub = EventHub()
+    let flows: FlowService
+    let gateway: JumioGateway
+    let verifications: VerificationService
+    let retention: RetentionService
+    /// The built-in Jumio emulator, when SANDBOX is on and no other sandbox URL is configured.
+    let sandbox: JumioSandbox?
+
+    init(_ configuration: KeyflowConfiguration, store: Store, dependencies: Dependencies, logger: Logger) throws {
+        self.configuration = configuration
+        self.store = store
+        self.dependencies = dependencies
+        self.logger = logger
+        address = PublicAddress(configuration)
+        flows = FlowService(store: store, hub: hub, clock: dependencies.clock)
+        gateway = JumioGateway(
+            client: JumioClient(transport: dependencies.jumioTransport, logger: logger),
+            secrets: try Self.secrets(configuration, logger: logger), configuration: configuration.jumio, address: address)
+        verifications = VerificationService(
+            store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
+            logger: logger)
+        retention = RetentionService(
+            store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
+            interval: .seconds(3600))
+        sandbox =
+            configuration.jumio.sandboxEnabled && configuration.jumio.sandboxURL == nil
+            ? JumioSandbox(
+                configuration: SandboxConfiguration(
+                    publicBaseURL: "\(configuration.publicURL)/\(JumioGateway.sandboxPath)",
+                    processingDelay: configuration.jumio.sandboxProcessingDelay))
+            : nil
+    }
+
+    /// The key that seals stored secrets; the demo falls back to a fixed key, anything else runs without one
+    /// (and refuses to store Jumio secrets, saying why).
+    static func secrets(_ configuration: KeyflowConfiguration, logger: Logger) throws -> SecretBox? {
+        if let key = configuration.masterKey {
+            return try SecretBox(keyID: configuration.masterKeyID, base64Key: key, previous: configuration.previousMasterKeys)
+        }
+        guard configuration.demo else { return nil }
+        logger.warning("KEYFLOW_MASTER_KEY is not set; the demo seals secrets with a fixed demo key, never use it for real data")
+        return .demo
+    }
+
+    func services(_ configuration: KeyflowConfiguration) -> [any Service] {
+        var services: [any Service] = [store]
+        if let sandbox { services.append(SandboxService(sandbox: sandbox)) }
+        guard configuration.runWorkers else { return services }
+        let verifications = self.verifications
+        services.append(
+            JobRunner(
+                store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
+                retry: configuration.jobRetry,
+                handlers: [
+                    VerificationService.queue: { job in
+                        let payload = try VerificationJob.decode(job.payload)
+                        try await verifications.process(attemptID: payload.attemptID, requireFinal: payload.source == .callback)
+                    }
+                ]))
+        services.append(
+            Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
+        services.append(retention)
+        return services
+    }
+}
+
+func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContext> {
+    let configuration = components.configuration
+    let store = components.store
+    let clock = components.dependencies.clock
     let router = Router(context: KeyflowRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthenticationMiddleware(store: store, clock: clock))
 
     let contract = try OpenAPIDocument.load()
     router.get("openapi.yaml") { _, _ in contract.response() }
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
+    JumioHookController(store: store, clock: clock, configuration: configuration.jumio, logger: components.logger)
+        .addRoutes(to: router)
+    components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 
-    let api = router.group("api/v1")
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store, clock: clock))
     SessionController(
-        store: store, clock: clock, tokens: dependencies.tokens, sessionLifetime: configuration.sessionLifetime
+        store: store, clock: clock, tokens: components.dependencies.tokens, sessionLifetime: configuration.sessionLifetime
     ).addRoutes(to: api)
     UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost).addRoutes(to: api)
-    TemplateController(store: store, clock: clock).addRoutes(to: api)
+    TemplateController(store: store, clock: clock, gateway: components.gateway).addRoutes(to: api)
     FlowController(
-        store: store, flows: flows, clock: clock, stream: EventStream(hub: hub, store: store, heartbeat: .seconds(15))
+        store: store, flows: components.flows, clock: clock,
+        stream: EventStream(hub: components.hub, store: store, heartbeat: .seconds(15)), gateway: components.gateway
     ).addRoutes(to: api)
-    ActionController(flows: flows, clock: clock).addRoutes(to: api)
+    ActionController(flows: components.flows, clock: clock).addRoutes(to: api)
+    VerificationController(
+        store: store, flows: components.flows, verifications: components.verifications,
+        retention: components.retention, gateway: components.gateway, clock: clock
+    ).addRoutes(to: api)
     AttachmentController(store: store, clock: clock, maximumBytes: configuration.attachmentMaxBytes).addRoutes(to: api)
     return router
 }

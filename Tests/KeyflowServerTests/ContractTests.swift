@@ -28,7 +28,9 @@ struct ContractTests {
     @Test("every route the server has is documented, and every documented operation exists")
     func routesMatchTheDocument() async throws {
         let store = try Store(.sqliteInMemory, logger: Logger(label: "contract"))
-        let router = try buildRouter(KeyflowConfiguration(store: .sqliteInMemory), store: store, hub: EventHub(), dependencies: .init())
+        let configuration = KeyflowConfiguration(store: .sqliteInMemory)
+        let components = try Components(configuration, store: store, dependencies: .init(), logger: Logger(label: "contract"))
+        let router = try buildRouter(components)
         let served = Set(router.routes.map { route in
             let path = route.path.description.split(separator: "/").map { segment in
                 segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)

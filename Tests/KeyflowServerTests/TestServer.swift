@@ -40,22 +40,38 @@ struct TestServer {
         var password: String
     }
 
-    static func make(_ kind: StoreKind) async throws -> TestServer {
-        let configuration = KeyflowConfiguration(
-            store: kind.configuration(), attachmentMaxBytes: 64 * 1024, bcryptCost: 4, logLevel: .warning)
+    /// A 32-byte key for sealing secrets in tests.
+    static let masterKey = Data((0..<32).map { UInt8($0 * 7 % 251) }).base64EncodedString()
+
+    static func make(_ kind: StoreKind, _ adjust: (inout KeyflowConfiguration) -> Void = { _ in }) async throws
+        -> TestServer
+    {
+        var configuration = KeyflowConfiguration(
+            store: kind.configuration(), attachmentMaxBytes: 64 * 1024, bcryptCost: 4, logLevel: .warning,
+            masterKey: masterKey,
+            jumio: JumioConfiguration(sandboxEnabled: true, sandboxProcessingDelay: .zero, reconcileAfter: 3600),
+            jobPollInterval: .milliseconds(20), jobRetry: RetryPolicy(base: 0.05, cap: 0.5),
+            reconcileInterval: .milliseconds(50))
+        adjust(&configuration)
+        let bootstrapConfiguration = configuration
         let admin = Credentials(email: "admin-\(UUID())@example.test", password: "admin-password")
         _ = try await Serialized.migrations.run {
             try await OrganizationBootstrap.create(
                 organizationName: "Test Org", timeZone: "Europe/Zurich",
-                admin: .init(email: admin.email, name: "Ada Admin", password: admin.password), configuration: configuration)
+                admin: .init(email: admin.email, name: "Ada Admin", password: admin.password),
+                configuration: bootstrapConfiguration)
         }
         return TestServer(configuration: configuration, admin: admin)
     }
 
     func run<T: Sendable>(
-        _ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T
+        _ mode: TestingSetup = .router, dependencies: Dependencies = Dependencies(),
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = try await Serialized.migrations.run { try await buildApplication(configuration) }
+        let configuration = self.configuration
+        let app = try await Serialized.migrations.run {
+            try await buildApplication(configuration, dependencies: dependencies)
+        }
         return try await app.test(mode, body)
     }
 }

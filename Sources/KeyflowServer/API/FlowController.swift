@@ -9,6 +9,7 @@ struct FlowController {
     let flows: FlowService
     let clock: AppClock
     let stream: EventStream
+    let gateway: JumioGateway
 
     static let maximumMessageLength = 4000
 
@@ -44,7 +45,7 @@ struct FlowController {
             }
             template = nil
         }
-        let definitions = input.actions.map { $0.map(\.definition) } ?? []
+        let definitions = try input.actions?.definitions(field: "actions", seal: gateway.seal) ?? []
         try await store.read { db in
             for (index, id) in members.map(\.userID).enumerated() {
                 guard let user = try await db.user(id), user.organizationID == actor.organizationID else {
@@ -86,7 +87,7 @@ struct FlowController {
         let actor = try context.requireActor()
         let flowID = try context.id("id", of: "flow")
         let input = try await JSONBody.decode(InsertActionRequest.self, from: request)
-        let definition = input.action.definition
+        let definition = try input.action.definition(field: "action", seal: gateway.seal)
         try await store.read { db in
             try await ActionChecks.verify([definition], field: "action", organizationID: actor.organizationID, in: db)
         }

@@ -6,10 +6,13 @@ import Logging
 struct KeyflowRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var user: User?
+    /// The peer's IP address as the socket sees it (a proxy's, behind one).
+    let remoteAddress: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         user = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The signed-in user, or a 401 that says how to sign in.

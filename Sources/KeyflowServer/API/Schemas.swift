@@ -24,14 +24,134 @@ struct ActionInput: Decodable {
     var title: String
     var description: String?
     var attachments: [UUID]?
-    var assignee: Assignee?
+    var assignee: AssigneeInput?
     var due: DuePolicy?
     var form: FormSpec?
+    var jumio: JumioInput?
 
-    var definition: ActionDefinition {
-        ActionDefinition(
+    /// The action as the domain sees it; a Jumio secret is sealed by `seal` on the way in.
+    func definition(field: String, seal: (String) throws -> String) throws -> ActionDefinition {
+        let assignee: Assignee?
+        switch self.assignee {
+        case .one(let one): assignee = one
+        case .many(let many) where many.count == 1: assignee = many[0]
+        case .many(let many):
+            throw APIError.invalid(
+                "\(type == .jumio ? "a Jumio action" : "an action") takes exactly one assignee, not \(many.count)",
+                field: "\(field).assignee")
+        case nil: assignee = nil
+        }
+        return ActionDefinition(
             id: id ?? UUID(), type: type, title: title, description: description ?? "", attachments: attachments ?? [],
-            assignee: assignee, due: due ?? .none, form: form)
+            assignee: assignee, due: due ?? .none, form: form, jumio: try jumio?.settings(seal: seal))
+    }
+}
+
+extension [ActionInput] {
+    /// The actions as the domain sees them, each error naming `field.N`; a Jumio action saved again without
+    /// its secret keeps the one it had (the secret is write-only).
+    func definitions(field: String, seal: (String) throws -> String, keeping previous: [ActionDefinition] = [])
+        throws -> [ActionDefinition]
+    {
+        try enumerated().map { index, input in
+            var definition = try input.definition(field: "\(field).\(index + 1)", seal: seal)
+            if var jumio = definition.jumio, jumio.sealedSecret == nil,
+                let earlier = previous.first(where: { $0.id == definition.id })?.jumio,
+                earlier.clientID == jumio.clientID, earlier.dataCenter == jumio.dataCenter
+            {
+                jumio.sealedSecret = earlier.sealedSecret
+                definition.jumio = jumio
+            }
+            return definition
+        }
+    }
+}
+
+/// One assignee, or a list (which is refused unless it holds exactly one, with a message that says so).
+enum AssigneeInput: Decodable {
+    case one(Assignee)
+    case many([Assignee])
+
+    init(from decoder: any Decoder) throws {
+        if let many = try? decoder.singleValueContainer().decode([Assignee].self) {
+            self = .many(many)
+        } else {
+            self = .one(try Assignee(from: decoder))
+        }
+    }
+}
+
+/// A Jumio action's details as sent: the secret in the clear, once, to be sealed at once.
+struct JumioInput: Decodable {
+    var dataCenter: VerificationRegion
+    var workflowType: VerificationWorkflow
+    var clientId: String?
+    var clientSecret: String?
+    var connectionId: UUID?
+
+    func settings(seal: (String) throws -> String) throws -> JumioSettings {
+        JumioSettings(
+            dataCenter: dataCenter, workflowType: workflowType, clientID: clientId,
+            sealedSecret: try clientSecret.map { try seal($0) }, connectionID: connectionId)
+    }
+}
+
+/// A Jumio action's details as shown: never the secret, only whether one is set.
+struct JumioView: Encodable {
+    var dataCenter: VerificationRegion
+    var workflowType: VerificationWorkflow
+    var clientId: String?
+    var clientSecretSet: Bool
+    var connectionId: UUID?
+
+    init(_ settings: JumioSettings) {
+        dataCenter = settings.dataCenter
+        workflowType = settings.workflowType
+        clientId = settings.clientID
+        clientSecretSet = settings.sealedSecret?.isEmpty == false
+        connectionId = settings.connectionID
+    }
+}
+
+/// An attempt as people see it; the journey link is not shown (it is a secret of the assignee's).
+struct AttemptView: Encodable {
+    var id: UUID
+    var number: Int
+    /// Jumio's ids, to look the transaction up in the Jumio Portal (empty once the data is deleted).
+    var accountId: String
+    var executionId: String
+    var status: VerificationAttempt.Status
+    var label: String?
+    var reasons: [String]
+    var riskScore: Double?
+    var startedAt: Date
+    var finishedAt: Date?
+    var expiresAt: Date
+
+    init(_ attempt: VerificationAttempt) {
+        id = attempt.id
+        number = attempt.number
+        accountId = attempt.accountID
+        executionId = attempt.executionID
+        status = attempt.status
+        label = attempt.label
+        reasons = attempt.reasons
+        riskScore = attempt.riskScore
+        startedAt = attempt.startedAt
+        finishedAt = attempt.finishedAt
+        expiresAt = attempt.expiresAt
+    }
+}
+
+struct VerificationView: Encodable {
+    var attempts: [AttemptView]
+    var acceptedBy: UUID?
+    var acceptanceComment: String?
+
+    init(_ state: VerificationState) {
+        attempts = state.attempts.map(AttemptView.init)
+        acceptedBy = state.acceptedBy
+        acceptanceComment = state.acceptanceComment
     }
 }
 
@@ -102,6 +222,7 @@ struct ActionDefinitionView: Encodable {
     var assignee: Assignee?
     var due: DuePolicy
     var form: FormSpec?
+    var jumio: JumioView?
 
     /// References are shown by position, as the builder writes them.
     init(_ definition: ActionDefinition, order: [UUID]) {
@@ -113,6 +234,7 @@ struct ActionDefinitionView: Encodable {
         assignee = definition.assignee
         due = definition.due
         form = definition.form
+        jumio = definition.jumio.map(JumioView.init)
     }
 }
 
@@ -167,6 +289,8 @@ struct FlowActionView: Encodable {
     var attachments: [UUID]
     var warnings: [String]
     var form: FormSpec?
+    var jumio: JumioView?
+    var verification: VerificationView?
     var activatedAt: Date?
     var completedAt: Date?
     var completedBy: UUID?
@@ -212,6 +336,7 @@ struct FlowView: Encodable {
                 status: action.status, assignee: definition.assignee, assigneeId: flow.assigneeID(of: action),
                 dueAt: action.dueAt, overdue: action.isOverdue(at: now), outputs: action.outputs,
                 attachments: definition.attachments, warnings: action.warnings, form: definition.form,
+                jumio: definition.jumio.map(JumioView.init), verification: action.verification.map(VerificationView.init),
                 activatedAt: action.activatedAt, completedAt: action.completedAt, completedBy: action.completedBy,
                 reason: action.reason)
         }

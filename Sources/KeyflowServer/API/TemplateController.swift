@@ -7,6 +7,7 @@ import KeyflowStore
 struct TemplateController {
     let store: Store
     let clock: AppClock
+    let gateway: JumioGateway
 
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.get("templates", use: list)
@@ -31,7 +32,7 @@ struct TemplateController {
         let now = clock.now()
         let template = try Self.template(
             from: input, id: UUID(), organizationID: actor.organizationID, ownerID: actor.userID, createdAt: now,
-            updatedAt: now)
+            updatedAt: now, seal: gateway.seal)
         try await store.write { db in
             try await ActionChecks.verify(
                 template.actions, field: "actions", organizationID: actor.organizationID, in: db)
@@ -53,7 +54,7 @@ struct TemplateController {
         let input = try await JSONBody.decode(TemplateInput.self, from: request)
         let template = try Self.template(
             from: input, id: existing.id, organizationID: existing.organizationID, ownerID: existing.ownerID,
-            createdAt: existing.createdAt, updatedAt: clock.now())
+            createdAt: existing.createdAt, updatedAt: clock.now(), seal: gateway.seal, previous: existing.actions)
         try await store.write { db in
             try await ActionChecks.verify(
                 template.actions, field: "actions", organizationID: actor.organizationID, in: db)
@@ -95,9 +96,10 @@ struct TemplateController {
 
     /// Builds and validates a template from its input; references by position are bound to action ids here.
     static func template(
-        from input: TemplateInput, id: UUID, organizationID: UUID, ownerID: UUID, createdAt: Date, updatedAt: Date
+        from input: TemplateInput, id: UUID, organizationID: UUID, ownerID: UUID, createdAt: Date, updatedAt: Date,
+        seal: (String) throws -> String, previous: [ActionDefinition] = []
     ) throws -> FlowTemplate {
-        let bound = input.actions.map(\.definition).bindingReferences()
+        let bound = try input.actions.definitions(field: "actions", seal: seal, keeping: previous).bindingReferences()
         let template = FlowTemplate(
             id: id, organizationID: organizationID, ownerID: ownerID, name: input.name,
             description: input.description ?? "", icon: input.icon ?? "", access: input.access ?? .shared,

@@ -10,6 +10,8 @@ public struct KeyflowConfiguration: Sendable {
     public var port: Int
     /// The address people and Jumio reach this server at; links and callback URLs are built from it.
     public var publicURL: String
+    /// Whether `publicURL` was configured; if not, it follows the port the server actually listens on.
+    public var publicURLIsExplicit = false
     public var store: StoreConfiguration
     /// Seeds a demo organization on first start.
     public var demo: Bool
@@ -17,12 +19,29 @@ public struct KeyflowConfiguration: Sendable {
     public var sessionLifetime: TimeInterval
     public var bcryptCost: UInt8
     public var logLevel: Logger.Level
+    /// Base64 of 32 random bytes that seal stored secrets (AES-GCM); `masterKeyID` names it for rotation.
+    public var masterKey: String?
+    public var masterKeyID: String
+    /// Earlier keys (`id:base64`), still able to open what they sealed.
+    public var previousMasterKeys: [String: String]
+    public var jumio: JumioConfiguration
+    /// Run the background workers (job queue, reconciler, retention) in this process.
+    public var runWorkers: Bool
+    /// How often idle workers look for new jobs.
+    public var jobPollInterval: Duration
+    /// Back-off of failed jobs.
+    public var jobRetry: RetryPolicy
+    /// How often the reconciler looks for attempts whose check with Jumio is due.
+    public var reconcileInterval: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
         store: StoreConfiguration = .sqlite(path: "keyflow.sqlite"), demo: Bool = false,
         attachmentMaxBytes: Int = 10 * 1024 * 1024, sessionLifetime: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info, masterKey: String? = nil, masterKeyID: String = "k1",
+        previousMasterKeys: [String: String] = [:], jumio: JumioConfiguration = .init(), runWorkers: Bool = true,
+        jobPollInterval: Duration = .milliseconds(200), jobRetry: RetryPolicy = .init(base: 5, cap: 600),
+        reconcileInterval: Duration = .seconds(5)
     ) {
         self.host = host
         self.port = port
@@ -33,6 +52,14 @@ public struct KeyflowConfiguration: Sendable {
         self.sessionLifetime = sessionLifetime
         self.bcryptCost = bcryptCost
         self.logLevel = logLevel
+        self.masterKey = masterKey
+        self.masterKeyID = masterKeyID
+        self.previousMasterKeys = previousMasterKeys
+        self.jumio = jumio
+        self.runWorkers = runWorkers
+        self.jobPollInterval = jobPollInterval
+        self.jobRetry = jobRetry
+        self.reconcileInterval = reconcileInterval
     }
 
     /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.
@@ -60,12 +87,25 @@ public struct KeyflowConfiguration: Sendable {
                 variable: "KEYFLOW_LOG_LEVEL",
                 problem: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let demo = try reader.bool("KEYFLOW_DEMO") ?? false
+        var previous: [String: String] = [:]
+        for entry in reader.list("KEYFLOW_PREVIOUS_MASTER_KEYS") ?? [] {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw ConfigurationError(variable: "KEYFLOW_PREVIOUS_MASTER_KEYS", problem: "must list id:base64key pairs separated by commas")
+            }
+            previous[parts[0]] = parts[1]
+        }
         self.init(
-            host: host, port: port, publicURL: publicURL, store: store, demo: try reader.bool("KEYFLOW_DEMO") ?? false,
+            host: host, port: port, publicURL: publicURL, store: store, demo: demo,
             attachmentMaxBytes: try reader.integer("KEYFLOW_ATTACHMENT_MAX_BYTES", range: 1...1_073_741_824)
                 ?? 10 * 1024 * 1024,
             sessionLifetime: TimeInterval(try reader.integer("KEYFLOW_SESSION_HOURS", range: 1...8760) ?? 12) * 3600,
-            bcryptCost: UInt8(try reader.integer("KEYFLOW_BCRYPT_COST", range: 4...31) ?? 12), logLevel: level)
+            bcryptCost: UInt8(try reader.integer("KEYFLOW_BCRYPT_COST", range: 4...31) ?? 12), logLevel: level,
+            masterKey: reader.string("KEYFLOW_MASTER_KEY"), masterKeyID: reader.string("KEYFLOW_MASTER_KEY_ID") ?? "k1",
+            previousMasterKeys: previous, jumio: try JumioConfiguration(reader, demo: demo),
+            runWorkers: try reader.bool("KEYFLOW_WORKERS") ?? true)
+        publicURLIsExplicit = publicURL != nil
     }
 }
 
@@ -92,6 +132,10 @@ struct EnvironmentReader {
                 variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return value
+    }
+
+    func list(_ name: String) -> [String]? {
+        string(name).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
     func bool(_ name: String) throws(ConfigurationError) -> Bool? {

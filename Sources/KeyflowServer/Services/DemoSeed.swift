@@ -11,7 +11,7 @@ enum DemoSeed {
     static let password = "keyflow-demo"
 
     /// Seeds only an empty database, so restarting the demo never duplicates anything.
-    static func seedIfEmpty(store: Store, clock: AppClock, bcryptCost: UInt8) async throws -> Bool {
+    static func seedIfEmpty(store: Store, clock: AppClock, bcryptCost: UInt8, secrets: SecretBox?) async throws -> Bool {
         guard try await store.read({ try await $0.organizationCount() }) == 0 else { return false }
         let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: bcryptCost) }
         let now = clock.now()
@@ -20,7 +20,7 @@ enum DemoSeed {
         let client = User(organizationID: organization.id, email: clientEmail, name: "Casey Client", role: .client)
         let template = FlowTemplate(
             organizationID: organization.id, ownerID: admin.id, name: "Client onboarding",
-            description: "Collect the client's details, share the welcome pack and approve the account.",
+            description: "Collect the client's details, verify their identity with Jumio and approve the account.",
             icon: "🧭", access: .shared, roles: ["Client"],
             actions: [
                 ActionDefinition(
@@ -32,11 +32,15 @@ enum DemoSeed {
                         FormField(name: "country", label: "Country of residence", type: .text, required: true),
                     ])),
                 ActionDefinition(
-                    type: .acknowledgement, title: "Read the welcome pack",
-                    description: "Thanks {{actions.1.outputs.firstName}}! Please read our terms.",
-                    assignee: .role("Client"), due: .days(3)),
+                    type: .jumio, title: "Verify your identity",
+                    description: "Thanks {{actions.1.outputs.firstName}}! Have your ID card or passport ready.",
+                    assignee: .role("Client"), due: .days(3, excludeWeekends: true),
+                    jumio: JumioSettings(
+                        dataCenter: .sandbox, workflowType: .idAndIdentityVerification, clientID: "keyflow-demo",
+                        sealedSecret: (secrets ?? .demo).seal("keyflow-demo-secret"))),
                 ActionDefinition(
-                    type: .approval, title: "Approve {{role.Client.name}}'s account", assignee: .user(admin.id),
+                    type: .approval, title: "Approve {{role.Client.name}}'s account",
+                    description: "Jumio's decision: {{actions.2.outputs.decision}}.", assignee: .user(admin.id),
                     due: .days(2, excludeWeekends: true)),
             ].bindingReferences(), createdAt: now)
         let context = FlowContext(

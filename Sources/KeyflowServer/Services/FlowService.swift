@@ -27,16 +27,27 @@ struct FlowService: Sendable {
         _ flowID: UUID, by actor: Actor,
         _ decide: @escaping @Sendable (inout Flow, FlowContext) throws -> [FlowEvent]
     ) async throws -> Outcome {
+        try await change(flowID, visibleTo: actor, alsoWrite: { _, _ in }) { flow, context, _ in try decide(&flow, context) }
+    }
+
+    /// The one path by which a flow changes: lock and load, decide, save with the events (and whatever else
+    /// `alsoWrite` records in the same transaction), commit, then push the events to open streams.
+    /// `actor` nil is Keyflow itself (a verification result), which sees every flow.
+    func change(
+        _ flowID: UUID, visibleTo actor: Actor?,
+        alsoWrite: @escaping @Sendable (Flow, StoreSession) async throws -> Void,
+        _ decide: @escaping @Sendable (inout Flow, FlowContext, StoreSession) async throws -> [FlowEvent]
+    ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.write { db in
-            guard let stored = try await db.flow(flowID, lock: true), Access.canView(stored.flow, as: actor) else {
-                throw APIError.notFound("no flow \(flowID)")
-            }
+            guard let stored = try await db.flow(flowID, lock: true), actor.map({ Access.canView(stored.flow, as: $0) }) ?? true
+            else { throw APIError.notFound("no flow \(flowID)") }
             var flow = stored.flow
-            let people = try await Self.people(of: flow, extra: [actor.userID], in: db)
+            let people = try await Self.people(of: flow, extra: Set(actor.map { [$0.userID] } ?? []), in: db)
             let context = try await Self.context(for: flow, people: people, now: now, in: db)
-            let events = try decide(&flow, context)
-            try await db.update(flow, from: stored, at: now)
+            let events = try await decide(&flow, context, db)
+            if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
+            try await alsoWrite(flow, db)
             let storedEvents = try await db.append(events, to: flow.id)
             return Outcome(flow: flow, events: storedEvents, people: people)
         }

@@ -11,6 +11,7 @@ extension Store {
             M0004_CreateTimeline(),
             M0005_CreateJobs(),
             M0006_CreateAttachments(),
+            M0007_CreateVerification(),
         ])
         return migrations
     }

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import JumioKit
+import KeyflowStore
+import Logging
+
+/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is stored with a job to process it, in one
+/// transaction, and answered 200 at once; the job asks Jumio's retrieval API, as the body is only a hint.
+struct JumioHookController {
+    let store: Store
+    let clock: AppClock
+    let configuration: JumioConfiguration
+    let logger: Logger
+
+    func addRoutes(to router: Router<KeyflowRequestContext>) {
+        router.post("hooks/jumio/:token", use: receive)
+    }
+
+    @Sendable func receive(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let attempt = try await store.read({ try await $0.attempt(callbackToken: token) }) else {
+            logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(context.remoteAddress ?? "?")"])
+            throw APIError.notFound("unknown callback")
+        }
+        let source = sourceAddress(request, context)
+        if let region = JumioDataCenter(rawValue: attempt.dataCenter), configuration.checkCallbackSource {
+            let allowed = configuration.callbackSources ?? region.callbackAddresses
+            guard let source, allowed.contains(source) else {
+                logger.warning(
+                    "Jumio callback from an address not on the allowlist",
+                    metadata: ["from": "\(source ?? "?")", "attempt": "\(attempt.id)"])
+                throw APIError.forbidden("callbacks are accepted only from Jumio's published addresses")
+            }
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 64 * 1024)
+        } catch {
+            throw APIError.tooLarge("a callback body is at most 64 KiB")
+        }
+        let text = String(buffer: body)
+        let hint = (try? JumioCallback.decode(Data(text.utf8)))?.workflowExecution.status.rawValue
+        let now = clock.now()
+        try await store.write { db in
+            _ = try await db.insertCallback(attemptID: attempt.id, body: text, statusHint: hint, remoteAddress: source, at: now)
+            try await db.enqueue(
+                queue: VerificationService.queue,
+                payload: VerificationJob(attemptID: attempt.id, source: .callback).encoded(), runAt: now,
+                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", now: now)
+        }
+        logger.info("Jumio callback stored", metadata: ["attempt": "\(attempt.id)", "status": "\(hint ?? "?")"])
+        return try JSONBody.response(["received": true])
+    }
+
+    /// The peer's address; behind a trusted proxy, the last address it forwarded.
+    private func sourceAddress(_ request: Request, _ context: KeyflowRequestContext) -> String? {
+        guard let peer = context.remoteAddress, configuration.trustedProxies.contains(peer),
+            let forwarded = request.headers[.init("X-Forwarded-For")!]
+        else { return context.remoteAddress }
+        return forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import JumioKit
+import Keyflow
+import KeyflowStore
+
+/// Turns Jumio actions into JumioKit calls: the right hosts, credentials opened from their sealed form,
+/// Keyflow's account requests, and Jumio's answers in the domain's words. Nothing outside this file and
+/// JumioKit sees Jumio's wire types.
+struct JumioGateway: Sendable {
+    let client: JumioClient
+    let secrets: SecretBox?
+    let configuration: JumioConfiguration
+    let address: PublicAddress
+
+    static let sandboxPath = "sandbox/jumio"
+
+    var sandboxBaseURL: String { configuration.sandboxURL ?? "\(address.url)/\(Self.sandboxPath)" }
+
+    func endpoints(for region: VerificationRegion) throws(APIError) -> JumioEndpoints {
+        switch region {
+        case .us: return .dataCenter(.us)
+        case .eu: return .dataCenter(.eu)
+        case .sg: return .dataCenter(.sg)
+        case .sandbox:
+            guard configuration.sandboxEnabled else {
+                throw APIError.invalid(
+                    "the SANDBOX data center is switched off here; choose US, EU or SG (or set KEYFLOW_JUMIO_SANDBOX=true)",
+                    field: "jumio.dataCenter")
+            }
+            return .custom(baseURL: sandboxBaseURL)
+        }
+    }
+
+    /// Seals a secret typed into an action or a connection.
+    func seal(_ secret: String) throws(APIError) -> String {
+        guard let secrets else {
+            throw APIError.invalid(
+                "Keyflow cannot store Jumio secrets until KEYFLOW_MASTER_KEY is set (32 random bytes in base64); set it and restart",
+                field: "jumio.clientSecret")
+        }
+        return secrets.seal(secret)
+    }
+
+    /// The region and credentials an action uses: its own, or its saved connection's.
+    func connection(for settings: JumioSettings, organizationID: UUID, in db: StoreSession) async throws
+        -> (region: VerificationRegion, connection: JumioConnection)
+    {
+        var region = settings.dataCenter
+        var clientID = settings.clientID ?? ""
+        var sealed = settings.sealedSecret ?? ""
+        if let connectionID = settings.connectionID {
+            guard let saved = try await db.jumioConnection(connectionID), saved.organizationID == organizationID else {
+                throw APIError.invalid("the saved Jumio connection no longer exists; pick another", field: "jumio.connectionId")
+            }
+            region = VerificationRegion(rawValue: saved.dataCenter) ?? region
+            clientID = saved.clientID
+            sealed = saved.sealedSecret
+        }
+        guard let secrets else { throw APIError.conflict("KEYFLOW_MASTER_KEY is not set, so the Jumio secret cannot be opened") }
+        let secret: String
+        do {
+            secret = try secrets.open(sealed)
+        } catch {
+            throw APIError.conflict("the stored Jumio secret cannot be opened: \(error)")
+        }
+        return (region, JumioConnection(endpoints: try endpoints(for: region), credentials: .init(clientID: clientID, clientSecret: secret)))
+    }
+
+    func workflowKey(_ workflow: VerificationWorkflow) -> Int {
+        configuration.workflowKeys.key(for: JumioWorkflowType(rawValue: workflow.rawValue) ?? .idVerification)
+    }
+
+    /// Jumio does not allow ports, IP hosts or plain HTTP in callback URLs; a real data center needs a public
+    /// HTTPS address.
+    func callbackProblem(_ url: String, region: VerificationRegion) -> String? {
+        guard region != .sandbox else { return nil }
+        guard let components = URLComponents(string: url), components.scheme == "https", components.port == nil,
+            let host = components.host, !host.isEmpty, !host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" })
+        else {
+            return "Jumio calls back only to a public https:// address without a port; set KEYFLOW_PUBLIC_URL to one (it is \(address.url))"
+        }
+        return url.count > 255 ? "the callback URL is longer than Jumio's 255 characters; shorten KEYFLOW_PUBLIC_URL" : nil
+    }
+
+    /// Jumio's web client languages; a preferred language it lacks falls back to its base language, then English.
+    static let locales = [
+        "ar", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-MX", "et", "fi", "fr", "he", "hr", "hu", "hy", "id",
+        "it", "ja", "ka", "km", "ko", "lt", "ms", "nl", "no", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sv", "th", "tr",
+        "vi", "zh-CN", "zh-HK",
+    ]
+
+    static func locale(preferred: [String]) -> String? {
+        for tag in preferred {
+            let cleaned = tag.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if let exact = locales.first(where: { $0.lowercased() == cleaned.lowercased() }) { return exact }
+            let language = String(cleaned.split(separator: "-").first ?? "").lowercased()
+            if locales.contains(language) { return language }
+        }
+        return nil
+    }
+
+    /// The retrieval answer in the domain's words.
+    static func result(status: JumioExecutionStatus, details: JumioExecutionDetails?) -> VerificationResult {
+        switch status {
+        case .tokenExpired, .sessionExpired:
+            return VerificationResult(outcome: .expired, label: status.rawValue)
+        case .processed:
+            guard let details else { return VerificationResult(outcome: .pending) }
+            let outcome: VerificationResult.Outcome =
+                switch details.decision?.type {
+                case .passed?: .passed
+                case .warning?: .warning
+                case .rejected?: .rejected
+                default: .rejected
+                }
+            let capabilities = details.capabilityDecisions.mapValues { decision in
+                let type = decision.type?.rawValue ?? "UNKNOWN"
+                guard let label = decision.label, !["OK", "PASSED", "MATCH"].contains(label) else { return type }
+                return "\(type): \(label)"
+            }
+            let extraction = details.extraction
+            return VerificationResult(
+                outcome: outcome, label: details.decision?.label, riskScore: details.decision?.risk?.score,
+                capabilities: capabilities, documentType: extraction?["type"]?.string,
+                issuingCountry: extraction?["issuingCountry"]?.string, firstName: extraction?["firstName"]?.string,
+                lastName: extraction?["lastName"]?.string, dateOfBirth: extraction?["dateOfBirth"]?.string,
+                documentNumber: extraction?["documentNumber"]?.string)
+        default:
+            return VerificationResult(outcome: .pending)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import JumioKit
+import Keyflow
+import KeyflowStore
+import Logging
+
+/// Starts verification attempts, applies Jumio's decisions, and schedules the checks that recover lost
+/// callbacks. The domain decides; this service fetches, stores and calls Jumio.
+struct VerificationService: Sendable {
+    let store: Store
+    let flows: FlowService
+    let gateway: JumioGateway
+    let clock: AppClock
+    let tokens: TokenGenerator
+    let logger: Logger
+    let starts = KeyedLock()
+
+    static let queue = "jumio.verification"
+
+    struct Started: Encodable {
+        var attemptId: UUID
+        var href: String
+        var expiresAt: Date
+    }
+
+    /// *Start Verification*: the live attempt if there is one, else a new Jumio execution.
+    func start(actionID: UUID, by actor: Actor, acceptLanguage: String?) async throws -> Started {
+        let flowID = try await flows.flowID(ofAction: actionID)
+        return try await starts.run(actionID) {
+            let limit = gateway.configuration.attemptLimit
+            let (flow, context) = try await load(flowID, for: actor)
+            let plan = try flow.planVerification(actionID, by: actor, attemptLimit: limit, context: context)
+            if case .reuse(let live) = plan { return Started(attemptId: live.id, href: live.href, expiresAt: live.expiresAt) }
+            guard case .start(let number, let accountID) = plan, let action = flow.action(actionID),
+                let settings = action.definition.jumio
+            else { throw APIError.conflict("this action cannot start a verification") }
+            let (region, connection) = try await store.read {
+                try await gateway.connection(for: settings, organizationID: flow.organizationID, in: $0)
+            }
+            let attemptID = UUID()
+            let callbackToken = tokens.make()
+            let callbackURL = "\(gateway.address.url)/hooks/jumio/\(callbackToken)"
+            if let problem = gateway.callbackProblem(callbackURL, region: region) { throw APIError.conflict(problem) }
+            let assignee = try await store.read { try await $0.user(actor.userID) }
+            let preferred = [assignee?.locale].compactMap { $0 } + (acceptLanguage?.split(separator: ",").map(String.init) ?? [])
+            let request = JumioAccountRequest(
+                customerInternalReference: "keyflow-\(attemptID.uuidString.lowercased())",
+                workflowKey: gateway.workflowKey(settings.workflowType),
+                userReference: actor.userID.uuidString.lowercased(), callbackUrl: callbackURL,
+                tokenLifetime: gateway.configuration.tokenLifetime,
+                web: JumioAccountRequest.Web(locale: JumioGateway.locale(preferred: preferred)))
+            let response: JumioAccountResponse
+            do {
+                response =
+                    if let accountID {
+                        try await gateway.client.updateAccount(accountID, request, on: connection)
+                    } else {
+                        try await gateway.client.createAccount(request, on: connection)
+                    }
+            } catch let error as JumioError {
+                logger.warning("Jumio refused to start a verification", metadata: ["action": "\(actionID)", "error": "\(error)"])
+                throw Self.apiError(error)
+            }
+            guard let href = response.web?.href else {
+                throw APIError(
+                    status: .badGateway, code: "jumio_no_web_link",
+                    message: "Jumio returned no web link; set the domain prefix in the Jumio Portal (Settings → Application Settings)")
+            }
+            let now = clock.now()
+            let lifetime = JumioAccountRequest.tokenLifetimeSeconds(gateway.configuration.tokenLifetime) ?? 1800
+            let attempt = VerificationAttempt(
+                id: attemptID, number: number, accountID: response.account.id, executionID: response.workflowExecution.id,
+                href: href, expiresAt: now.addingTimeInterval(Double(lifetime)), startedAt: now)
+            let record = AttemptRecord(
+                id: attemptID, organizationID: flow.organizationID, flowID: flowID, actionID: actionID,
+                dataCenter: region.rawValue, accountID: attempt.accountID, executionID: attempt.executionID, open: true,
+                createdAt: now, nextCheckAt: now.addingTimeInterval(gateway.configuration.reconcileAfter), checkCount: 0)
+            _ = try await flows.change(flowID, visibleTo: actor, alsoWrite: { _, db in
+                try await db.insertAttempt(record, callbackToken: callbackToken)
+            }) { flow, context, _ in
+                try flow.recordVerificationStarted(actionID, attempt: attempt, by: actor, context: context)
+            }
+            logger.info(
+                "verification started",
+                metadata: ["action": "\(actionID)", "attempt": "\(attemptID)", "execution": "\(attempt.executionID)"])
+            return Started(attemptId: attempt.id, href: attempt.href, expiresAt: attempt.expiresAt)
+        }
+    }
+
+    /// Asks Jumio's retrieval API where an attempt stands and applies it. Returns whether the attempt is
+    /// finished; `requireFinal` (a callback said it is) makes a not-yet-final answer an error to retry.
+    @discardableResult
+    func process(attemptID: UUID, requireFinal: Bool) async throws -> Bool {
+        guard let record = try await store.read({ try await $0.attempt(attemptID) }) else { return true }
+        guard record.open else { return true }
+        guard let stored = try await store.read({ try await $0.flow(record.flowID) }),
+            let settings = stored.flow.action(record.actionID)?.definition.jumio
+        else { return true }
+        let (_, connection) = try await store.read {
+            try await gateway.connection(for: settings, organizationID: record.organizationID, in: $0)
+        }
+        let status = try await gateway.client.status(
+            accountID: record.accountID, executionID: record.executionID, on: connection)
+        let execution = status.workflowExecution.status
+        let details =
+            execution == .processed
+            ? try await gateway.client.details(accountID: record.accountID, executionID: record.executionID, on: connection)
+            : nil
+        let result = JumioGateway.result(status: execution, details: details)
+        guard result.outcome != .pending else {
+            if requireFinal { throw NotFinalYet(status: execution.rawValue) }
+            return false
+        }
+        let limit = gateway.configuration.attemptLimit
+        let now = clock.now()
+        _ = try await flows.change(record.flowID, visibleTo: nil, alsoWrite: { _, db in
+            try await db.closeAttempt(attemptID, at: now)
+            try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
+        }) { flow, context, _ in
+            flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
+        }
+        logger.info("verification result applied", metadata: ["attempt": "\(attemptID)", "outcome": "\(result.outcome.rawValue)"])
+        return true
+    }
+
+    struct NotFinalYet: Error, CustomStringConvertible {
+        var status: String
+        var description: String { "Jumio's retrieval API still shows \(status); will look again" }
+    }
+
+    private func load(_ flowID: UUID, for actor: Actor) async throws -> (Flow, FlowContext) {
+        try await store.read { db in
+            guard let stored = try await db.flow(flowID), Access.canView(stored.flow, as: actor) else {
+                throw APIError.notFound("no flow \(flowID)")
+            }
+            let people = try await FlowService.people(of: stored.flow, extra: [actor.userID], in: db)
+            return (stored.flow, try await FlowService.context(for: stored.flow, people: people, now: clock.now(), in: db))
+        }
+    }
+
+    /// What the assignee is told when Jumio cannot start a verification; the details go to the log.
+    static func apiError(_ error: JumioError) -> APIError {
+        switch error {
+        case .badCredentials, .permissionDenied:
+            APIError(
+                status: .badGateway, code: "jumio_configuration",
+                message: "this verification is not set up correctly (Jumio refused the credentials); the workspace owner needs to fix it")
+        case .rateLimited, .unavailable:
+            APIError(
+                status: .serviceUnavailable, code: "jumio_unavailable",
+                message: "Jumio is not reachable right now; please try again in a few minutes")
+        case .invalidRequest(let detail), .notFound(let detail), .invalidResponse(let detail):
+            APIError(status: .badGateway, code: "jumio_error", message: "Jumio could not start the verification: \(detail)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KeyflowStore
+import Logging
+import ServiceLifecycle
+
+/// Takes jobs from the durable queue and runs their handlers. A job whose handler throws is retried with
+/// back-off and dead after its last attempt; a job whose worker dies is taken again when its lease runs out.
+struct JobRunner: Service {
+    typealias Handler = @Sendable (Job) async throws -> Void
+
+    let store: Store
+    let clock: AppClock
+    let logger: Logger
+    let pollInterval: Duration
+    let retry: RetryPolicy
+    let handlers: [String: Handler]
+    let worker = "worker-\(UUID().uuidString.prefix(8))"
+    static let lease: Double = 120
+
+    func run() async throws {
+        let queues = handlers.keys.sorted()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let jobs: [Job]
+            do {
+                let now = clock.now()
+                jobs = try await store.write {
+                    try await $0.claimJobs(queues: queues, worker: worker, limit: 10, lease: Self.lease, now: now)
+                }
+            } catch {
+                logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+                jobs = []
+            }
+            if jobs.isEmpty {
+                await pause(for: pollInterval)
+                continue
+            }
+            for job in jobs { await runOne(job) }
+        }
+    }
+
+    private func runOne(_ job: Job) async {
+        guard let handler = handlers[job.queue] else { return }
+        do {
+            try await handler(job)
+            let now = clock.now()
+            try await store.write { try await $0.completeJob(job.id, worker: worker, now: now) }
+        } catch {
+            let now = clock.now()
+            logger.notice(
+                "job failed; it will be retried",
+                metadata: ["queue": "\(job.queue)", "job": "\(job.id)", "attempt": "\(job.attempts)", "error": "\(error)"])
+            try? await store.write {
+                try await $0.failJob(job, worker: worker, error: "\(error)", retry: retry, now: now)
+            }
+        }
+    }
+}

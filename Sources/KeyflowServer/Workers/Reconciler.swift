@@ -1,0 +1,58 @@
+import Foundation
+import KeyflowStore
+import Logging
+import ServiceLifecycle
+
+/// Asks Jumio about attempts whose callback has not come, so a lost callback never leaves an action stuck.
+/// The first check is `reconcileAfter` after the start, then Jumio's recommended retry schedule.
+struct Reconciler: Service {
+    let store: Store
+    let clock: AppClock
+    let logger: Logger
+    let interval: Duration
+
+    /// Seconds between checks, as Jumio recommends for retrieval retries; the last repeats.
+    static let schedule: [Double] = [40, 60, 100, 160, 240, 340, 460, 600, 760, 940]
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await reconcileDue()
+            } catch {
+                logger.error("reconciling failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            await pause(for: interval)
+        }
+    }
+
+    func reconcileDue() async throws {
+        let now = clock.now()
+        try await store.write { db in
+            for attempt in try await db.attemptsDue(at: now, limit: 100) {
+                let wait = Self.schedule[min(attempt.checkCount, Self.schedule.count - 1)]
+                try await db.enqueue(
+                    queue: VerificationService.queue,
+                    payload: VerificationJob(attemptID: attempt.id, source: .reconciler).encoded(), runAt: now,
+                    uniqueKey: "reconcile:\(attempt.id):\(attempt.checkCount)", now: now)
+                try await db.scheduleCheck(of: attempt.id, at: now.addingTimeInterval(wait))
+            }
+        }
+    }
+}
+
+/// The payload of a verification job.
+struct VerificationJob: Codable, Sendable {
+    enum Source: String, Codable, Sendable {
+        case callback
+        case reconciler
+    }
+
+    var attemptID: UUID
+    var source: Source
+
+    func encoded() -> String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+
+    static func decode(_ payload: String) throws -> VerificationJob {
+        try JSONDecoder().decode(VerificationJob.self, from: Data(payload.utf8))
+    }
+}
