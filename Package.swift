@@ -115,6 +115,7 @@ let package = Package(
                 "Keyflow",
                 "KeyflowStore",
                 "KeyflowServer",
+                "JumioSandbox",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -170,17 +170,24 @@ struct JumioActionTests {
 
     /// Asks the sandbox, as Jumio's retrieval API, which key an execution runs.
     static func definitionKey(_ client: any TestClientProtocol, _ account: String, _ execution: String) async throws -> String {
+        let status = try await retrievalStatus(client, account, execution)
+        let body = try JSONSerialization.jsonObject(with: Data(buffer: status.body)) as? [String: Any]
+        let summary = body?["workflowExecution"] as? [String: Any]
+        return try #require(summary?["definitionKey"] as? String)
+    }
+
+    /// `GET …/status` on the sandbox's retrieval API, with a fresh token.
+    static func retrievalStatus(_ client: any TestClientProtocol, _ account: String, _ execution: String) async throws
+        -> TestResponse
+    {
         let token = try await client.execute(
             uri: "/sandbox/jumio/oauth2/token", method: .post,
             headers: [.authorization: "Basic dGVzdDp0ZXN0", .contentType: "application/x-www-form-urlencoded"],
             body: ByteBuffer(string: "grant_type=client_credentials"))
         let tokenBody = try JSONSerialization.jsonObject(with: Data(buffer: token.body)) as? [String: Any]
         let accessToken = try #require(tokenBody?["access_token"] as? String)
-        let status = try await client.execute(
+        return try await client.execute(
             uri: "/sandbox/jumio/api/v1/accounts/\(account)/workflow-executions/\(execution)/status", method: .get,
             headers: [.authorization: "Bearer \(accessToken)", .userAgent: "Keyflow tests"])
-        let body = try JSONSerialization.jsonObject(with: Data(buffer: status.body)) as? [String: Any]
-        let execution = body?["workflowExecution"] as? [String: Any]
-        return try #require(execution?["definitionKey"] as? String)
     }
 }

@@ -32,7 +32,7 @@ struct TestServer {
         }
     }
 
-    let configuration: KeyflowConfiguration
+    var configuration: KeyflowConfiguration
     let admin: Credentials
 
     struct Credentials: Sendable {
