@@ -27,8 +27,24 @@ struct TestServer {
             case .sqlite:
                 .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-test-\(UUID()).sqlite").path)
             case .postgres:
-                .postgres(url: ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"]!, maxConnectionsPerEventLoop: 4)
+                .postgres(url: try! Self.freshPostgresDatabase(), maxConnectionsPerEventLoop: 2)
             }
+        }
+
+        /// Each server test gets a database of its own on the test cluster: its job queue and reconciler
+        /// must not pick up another test's work (each test has its own in-process sandbox).
+        static func freshPostgresDatabase() throws -> String {
+            let base = ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"]!
+            let name = "keyflow_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["psql", base, "-q", "-c", "CREATE DATABASE \(name)"]
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw API.Unexpected(description: "could not create database \(name)") }
+            var components = URLComponents(string: base)!
+            components.path = "/\(name)"
+            return components.string!
         }
     }
 
