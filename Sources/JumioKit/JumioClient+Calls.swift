@@ -34,6 +34,7 @@ extension JumioClient {
         var attempt = 0
         while true {
             attempt += 1
+            if Task.isCancelled { throw .unavailable("\(operation): cancelled") }
             let retryAfter: Duration?
             do {
                 let response = try await send()

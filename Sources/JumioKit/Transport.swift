@@ -47,8 +47,18 @@ public struct JumioTransport: Sendable {
         self.send = send
     }
 
+    /// An HTTP client that gives up connecting after 5 seconds: an unreachable Jumio is reported (and retried
+    /// by the caller's policy) instead of holding a worker for the whole request timeout.
+    public static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Real HTTP through AsyncHTTPClient.
-    public static func live(_ client: HTTPClient = .shared, maximumBodyBytes: Int = 16 * 1024 * 1024) -> JumioTransport {
+    public static func live(_ client: HTTPClient = JumioTransport.httpClient, maximumBodyBytes: Int = 16 * 1024 * 1024)
+        -> JumioTransport
+    {
         JumioTransport { request, timeout in
             var outgoing = HTTPClientRequest(url: request.url)
             outgoing.method = HTTPMethod(rawValue: request.method)

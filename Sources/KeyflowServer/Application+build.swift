@@ -54,7 +54,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
         services: components.services(configuration),
         onServerRunning: { channel in
-            address.listening(host: configuration.host, port: channel.localAddress?.port ?? configuration.port)
+            address.listening(on: channel.localAddress)
             sandbox?.setPublicBaseURL("\(address.url)/\(JumioGateway.sandboxPath)")
         },
         logger: logger)

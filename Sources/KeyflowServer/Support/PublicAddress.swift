@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The URL people and Jumio reach this server at. Configured, or, when not, learned from the port the server
@@ -14,9 +15,15 @@ public final class PublicAddress: Sendable {
 
     public var url: String { value.withLock { $0 } }
 
-    func listening(host: String, port: Int) {
-        guard !isExplicit else { return }
-        let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-        value.withLock { $0 = "http://\(shownHost):\(port)" }
+    /// Follows the address the server is bound to (a name such as `localhost` may have bound `::1`).
+    func listening(on address: SocketAddress?) {
+        guard !isExplicit, let address, let port = address.port, let ip = address.ipAddress else { return }
+        let host: String =
+            switch ip {
+            case "0.0.0.0": "127.0.0.1"
+            case "::": "[::1]"
+            default: ip.contains(":") ? "[\(ip)]" : ip
+            }
+        value.withLock { $0 = "http://\(host):\(port)" }
     }
 }

@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Takes jobs from the durable queue and runs their handlers. A job whose handler throws is retried with
-/// back-off and dead after its last attempt; a job whose worker dies is taken again when its lease runs out.
+/// back-off and dead after its last attempt; a job whose worker dies is taken again when its lease runs out;
+/// a job running at shutdown is handed back.
 struct JobRunner: Service {
     typealias Handler = @Sendable (Job) async throws -> Void
 
@@ -38,12 +39,18 @@ struct JobRunner: Service {
         }
     }
 
+    /// Runs one job. On shutdown the work in flight is cancelled and the job handed back untouched, so the
+    /// next process takes it at once instead of waiting for the lease to run out.
     private func runOne(_ job: Job) async {
         guard let handler = handlers[job.queue] else { return }
         do {
-            try await handler(job)
+            try await cancelWhenGracefulShutdown { try await handler(job) }
             let now = clock.now()
             try await store.write { try await $0.completeJob(job.id, worker: worker, now: now) }
+        } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+            let now = clock.now()
+            logger.info("job handed back on shutdown", metadata: ["queue": "\(job.queue)", "job": "\(job.id)"])
+            try? await store.write { try await $0.releaseJob(job, worker: worker, now: now) }
         } catch {
             let now = clock.now()
             logger.notice(
