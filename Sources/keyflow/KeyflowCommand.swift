@@ -24,8 +24,8 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        var configuration = try KeyflowConfiguration(environment: ProcessInfo.processInfo.environment)
-        if demo { configuration.demo = true }
+        var configuration = try KeyflowConfiguration(
+            environment: ProcessInfo.processInfo.environment, demo: demo ? true : nil)
         if let port {
             configuration.port = port
             if ProcessInfo.processInfo.environment["KEYFLOW_PUBLIC_URL"] == nil {

@@ -63,7 +63,8 @@ public struct KeyflowConfiguration: Sendable {
     }
 
     /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.
-    public init(environment: [String: String]) throws(ConfigurationError) {
+    /// `demo` (from `serve --demo`) wins over `KEYFLOW_DEMO`, and like it switches the Jumio sandbox on.
+    public init(environment: [String: String], demo demoFlag: Bool? = nil) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment)
         let host = reader.string("KEYFLOW_HOST") ?? "127.0.0.1"
         let port = try reader.integer("KEYFLOW_PORT", range: 0...65535) ?? 8080
@@ -87,7 +88,8 @@ public struct KeyflowConfiguration: Sendable {
                 variable: "KEYFLOW_LOG_LEVEL",
                 problem: "must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let demo = try reader.bool("KEYFLOW_DEMO") ?? false
+        let demoVariable = try reader.bool("KEYFLOW_DEMO")
+        let demo = demoFlag ?? demoVariable ?? false
         var previous: [String: String] = [:]
         for entry in reader.list("KEYFLOW_PREVIOUS_MASTER_KEYS") ?? [] {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
