@@ -206,3 +206,35 @@ struct JumioSafetyTests {
         }
     }
 }
+
+@Suite("Jumio actions in instant and running flows")
+struct JumioPlacementTests {
+    @Test("a Jumio action works in an instant flow and can be added to a running flow", arguments: TestServer.stores)
+    func placements(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run(.live) { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let adminID = try await admin.userID()
+            let (clientID, carla) = try await admin.addClient()
+            let jumio = #""jumio": {"dataCenter": "SANDBOX", "workflowType": "idVerification", "clientId": "c", "clientSecret": "s3cret-value"}"#
+            let flow = try await admin.object(
+                .post, "/api/v1/flows",
+                json: #"{"name": "Instant", "members": [{"role": "Client", "userId": "\#(clientID)"}], "actions": [{"type": "todo", "title": "Prepare", "assignee": {"userId": "\#(adminID)"}}, {"type": "jumio", "title": "Verify", "assignee": {"role": "Client"}, \#(jumio)}]}"#,
+                expect: .created)
+            let flowID = try #require(flow[string: "id"])
+            let inserted = try await admin.object(
+                .post, "/api/v1/flows/\(flowID)/actions",
+                json: #"{"position": 2, "action": {"type": "jumio", "title": "Verify first", "assignee": {"role": "Client"}, \#(jumio)}}"#,
+                expect: .created)
+            #expect(inserted[list: "actions"].map { $0[string: "type"] } == ["todo", "jumio", "jumio"])
+            #expect(!String(describing: inserted).contains("s3cret-value"))
+            let ids = inserted[list: "actions"].compactMap { $0[string: "id"] }
+            _ = try await admin.object(.post, "/api/v1/actions/\(ids[0])/complete", expect: .ok)
+            let attempt = try await carla.startVerification(ids[1])
+            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await carla.waitForFlow(flowID, "the inserted Jumio action to pass") {
+                $0.actionStatuses == ["completed", "completed", "active"]
+            }
+        }
+    }
+}
