@@ -120,3 +120,20 @@ def jumio_account(base, key=2, reference="e2e-1", success_url=None):
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": "Keyflow-e2e"})
     with urllib.request.urlopen(request) as response:
         return json.load(response), token
+
+
+@pytest.fixture
+def keyflow_demo(tmp_path):
+    """`keyflow serve --demo` on a free port with a fresh database; the sandbox decides at once."""
+    port = free_port()
+    env = dict(os.environ, KEYFLOW_SQLITE_PATH=str(tmp_path / "demo.sqlite"), KEYFLOW_PORT=str(port),
+               KEYFLOW_JUMIO_SANDBOX_PROCESSING_SECONDS="0", KEYFLOW_BCRYPT_COST="4")
+    process = subprocess.Popen([str(KEYFLOW), "serve", "--demo"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/health")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

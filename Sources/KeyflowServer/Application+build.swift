@@ -49,8 +49,11 @@ public func buildApplication(
     }
     let address = components.address
     let sandbox = components.sandbox
+    let router = try buildRouter(components)
+    try await PageController.load(demo: configuration.demo, frameSources: components.gateway.frameSources)
+        .addRoutes(to: router)
     return Application(
-        router: try buildRouter(components),
+        router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
         services: components.services(configuration),
         onServerRunning: { channel in

@@ -306,6 +306,8 @@ struct FlowView: Encodable {
     var ownerId: UUID
     var roles: [String]
     var members: [MemberView]
+    /// Names of everyone the flow mentions (members, owner, assignees), by user id.
+    var names: [String: String]
     var variables: [String: String]
     var createdAt: Date
     var completedAt: Date?
@@ -325,6 +327,7 @@ struct FlowView: Encodable {
         members = flow.members.map {
             MemberView(userId: $0.userID, role: $0.role, name: people[$0.userID]?.name, email: people[$0.userID]?.email)
         }
+        names = Dictionary(uniqueKeysWithValues: people.map { ($0.key.uuidString, $0.value.name) })
         let order = flow.actions.map(\.id)
         actions = flow.actions.enumerated().map { index, action in
             let definition = action.definition

@@ -16,6 +16,18 @@ struct JumioGateway: Sendable {
 
     var sandboxBaseURL: String { configuration.sandboxURL ?? "\(address.url)/\(Self.sandboxPath)" }
 
+    /// Where Jumio's journey may be framed from: the web hosts of the three data centers, and an external
+    /// sandbox when one is configured (the built-in one is this server itself).
+    var frameSources: [String] {
+        var sources = JumioDataCenter.allCases.map { "https://*.web.\($0.region).jumio.ai" }
+        if let external = configuration.sandboxURL.flatMap(URL.init(string:)), let scheme = external.scheme,
+            let host = external.host
+        {
+            sources.append("\(scheme)://\(host)\(external.port.map { ":\($0)" } ?? "")")
+        }
+        return sources
+    }
+
     func endpoints(for region: VerificationRegion) throws(APIError) -> JumioEndpoints {
         switch region {
         case .us: return .dataCenter(.us)

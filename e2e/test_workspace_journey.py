@@ -1,0 +1,108 @@
+"""The assignee's journey in the web app: sign in, see the assignment in the chat panel, verify inside the
+embedded frame, and watch the action complete and the next step open without reloading."""
+from pathlib import Path
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def sign_in(browser, base, email):
+    browser.get(base + "/sign-in")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys("keyflow-demo")
+    browser.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+    WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#flows a")))
+
+
+def click_button(browser, label):
+    """Clicks a step's button once it is there; the steps re-render as events arrive, so retry when stale."""
+    def attempt(b):
+        try:
+            buttons = [button for button in b.find_elements(By.XPATH, f"//button[text()='{label}']") if button.is_enabled()]
+            if not buttons:
+                return False
+            buttons[0].click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    WebDriverWait(browser, 20).until(attempt)
+
+
+def status_of(browser, position):
+    """Read through script: the list is re-rendered as events arrive, so element handles go stale."""
+    return browser.execute_script(
+        f"const li = document.querySelector('#steps li:nth-child({position})'); return li && li.dataset.status")
+
+
+def text_of(browser, position):
+    return browser.execute_script(
+        f"const li = document.querySelector('#steps li:nth-child({position})'); return li ? li.innerText : ''")
+
+
+def test_client_verifies_inside_the_workspace_without_reloading(keyflow_demo, browser):
+    wait = WebDriverWait(browser, 20)
+    sign_in(browser, keyflow_demo, "client@example.com")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.find_element(By.CSS_SELECTOR, "#flows a").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#steps li[data-status=active] form")))
+    # the chat panel shows the assignment
+    wait.until(lambda b: "is assigned to Casey Client" in b.execute_script("return document.getElementById('timeline').innerText"))
+    browser.find_element(By.ID, "field-firstName").send_keys("Casey")
+    browser.find_element(By.ID, "field-lastName").send_keys("Client")
+    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
+    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+
+    wait.until(lambda b: "Thanks Casey!" in text_of(b, 2))
+    marker = browser.execute_script("window.__notReloaded = true; return true")
+    click_button(browser, "Start Verification")
+    frame = wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame")))
+    allow = frame.get_attribute("allow")
+    assert "camera" in allow and "fullscreen" in allow
+    browser.save_screenshot(str(SCREENSHOTS / "workspace-verification.png"))
+    browser.switch_to.frame(frame)
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
+    for name in ("front", "back", "selfie"):
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
+    Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value("pass")
+    browser.find_element(By.ID, "submit").click()
+    browser.switch_to.default_content()
+
+    # the action completes and the approval opens, pushed over the event stream: no reload
+    wait.until(lambda b: status_of(b, 2) == "completed")
+    wait.until(lambda b: status_of(b, 3) == "active")
+    assert browser.execute_script("return window.__notReloaded === true") is marker
+    wait.until(lambda b: "verified Casey Client's identity" in b.execute_script("return document.getElementById('timeline').innerText"))
+    assert "Your identity is verified" in browser.find_element(By.ID, "verification-status").text
+    browser.save_screenshot(str(SCREENSHOTS / "workspace-verified.png"))
+
+
+def test_a_rejected_attempt_is_explained_and_try_again_succeeds(keyflow_demo, browser):
+    wait = WebDriverWait(browser, 20)
+    sign_in(browser, keyflow_demo, "client@example.com")
+    browser.find_element(By.CSS_SELECTOR, "#flows a").click()
+    wait.until(EC.presence_of_element_located((By.ID, "field-firstName"))).send_keys("Casey")
+    browser.find_element(By.ID, "field-lastName").send_keys("Client")
+    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
+    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+
+    def verify(outcome):
+        frame = wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame")))
+        browser.switch_to.frame(frame)
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
+        for name in ("front", "back", "selfie"):
+            wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
+        Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value(outcome)
+        browser.find_element(By.ID, "submit").click()
+        browser.switch_to.default_content()
+
+    click_button(browser, "Start Verification")
+    verify("reject:FAKE")
+    wait.until(lambda b: "Rejected (attempt 1)" in text_of(b, 2))
+    assert "FAKE" in text_of(browser, 2)
+    click_button(browser, "Try again")
+    verify("pass")
+    wait.until(lambda b: status_of(b, 2) == "completed")
