@@ -1,5 +1,7 @@
 """The assignee's journey in the web app: sign in, see the assignment in the chat panel, verify inside the
 embedded frame, and watch the action complete and the next step open without reloading."""
+import json
+import urllib.request
 from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException
@@ -16,6 +18,21 @@ def sign_in(browser, base, email):
     browser.find_element(By.ID, "password").send_keys("keyflow-demo")
     browser.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
     WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#flows a")))
+
+
+def magic_link_for_demo_client(base):
+    """What the inviting member does: sign in as the admin and ask for the client's one-time link."""
+    def call(method, path, token=None, body=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        request = urllib.request.Request(base + path, method=method, headers=headers,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+    admin = call("POST", "/api/v1/sessions", body={"email": "admin@example.com", "password": "keyflow-demo"})["token"]
+    client = next(user for user in call("GET", "/api/v1/users", admin)["items"] if user["email"] == "client@example.com")
+    return call("POST", f"/api/v1/users/{client['id']}/magic-link", admin)["url"]
 
 
 def click_button(browser, label):
@@ -45,7 +62,9 @@ def text_of(browser, position):
 
 def test_client_verifies_inside_the_workspace_without_reloading(keyflow_demo, browser):
     wait = WebDriverWait(browser, 20)
-    sign_in(browser, keyflow_demo, "client@example.com")
+    # the client signs in through the magic link the admin got for them
+    browser.get(magic_link_for_demo_client(keyflow_demo))
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#flows a")))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.find_element(By.CSS_SELECTOR, "#flows a").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#steps li[data-status=active] form")))

@@ -152,7 +152,8 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
 
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store, clock: clock))
     SessionController(
-        store: store, clock: clock, tokens: components.dependencies.tokens, sessionLifetime: configuration.sessionLifetime
+        store: store, clock: clock, tokens: components.dependencies.tokens, sessionLifetime: configuration.sessionLifetime,
+        address: components.address, logger: components.logger, demo: configuration.demo
     ).addRoutes(to: api)
     UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost).addRoutes(to: api)
     TemplateController(store: store, clock: clock, gateway: components.gateway).addRoutes(to: api)

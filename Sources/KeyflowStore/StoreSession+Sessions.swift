@@ -32,3 +32,27 @@ extension StoreSession {
         try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: Self.hash(token: token))").run()
     }
 }
+
+extension StoreSession {
+    public func insertMagicLink(token: String, userID: UUID, now: Date, expiresAt: Date) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO magic_links (token_hash, user_id, created_at, expires_at)
+            VALUES (\(bind: Self.hash(token: token)), \(bind: userID.key), \(bind: now.seconds), \(bind: expiresAt.seconds))
+            """
+        ).run()
+    }
+
+    /// Uses a magic link: the user it signs in, once, before it expires; nil otherwise.
+    public func redeemMagicLink(token: String, now: Date) async throws -> User? {
+        let rows = try await sql.raw(
+            """
+            UPDATE magic_links SET used_at = \(bind: now.seconds)
+            WHERE token_hash = \(bind: Self.hash(token: token)) AND used_at IS NULL AND expires_at > \(bind: now.seconds)
+            RETURNING user_id
+            """
+        ).all()
+        guard let row = rows.first else { return nil }
+        return try await user(try row.uuid("user_id"))
+    }
+}

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdBcrypt
 import Keyflow
 import KeyflowStore
+import Logging
 import NIOPosix
 
 /// Sign in, sign out and who am I.
@@ -12,8 +13,15 @@ struct SessionController {
     let tokens: TokenGenerator
     let sessionLifetime: TimeInterval
 
+    let address: PublicAddress
+    let logger: Logger
+    let demo: Bool
+    static let magicLinkLifetime: TimeInterval = 7 * 86400
+
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.post("sessions", use: signIn)
+        api.post("sessions/magic-link", use: redeemMagicLink)
+        api.post("users/:id/magic-link", use: createMagicLink)
         api.delete("sessions", use: signOut)
         api.get("me", use: me)
     }
@@ -48,6 +56,47 @@ struct SessionController {
 
     @Sendable func me(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
         try JSONBody.response(UserView(try context.requireUser()))
+    }
+
+    struct MagicLinkView: Encodable {
+        var url: String
+        var expiresAt: Date
+    }
+
+    /// An internal user gets a one-time sign-in link for a client of the organization, to send them. In demo
+    /// mode it is also printed to the log.
+    @Sendable func createMagicLink(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard actor.isInternal else { throw APIError.forbidden("only internal users invite clients") }
+        let userID = try context.id("id", of: "user")
+        guard let user = try await store.read({ try await $0.user(userID) }), user.organizationID == actor.organizationID
+        else { throw APIError.notFound("no user \(userID)") }
+        guard user.role == .client else {
+            throw APIError.invalid("magic links are for clients; internal users sign in with their password", field: "id")
+        }
+        let token = tokens.make()
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(Self.magicLinkLifetime)
+        try await store.write { try await $0.insertMagicLink(token: token, userID: userID, now: now, expiresAt: expiresAt) }
+        let url = "\(address.url)/magic/\(token)"
+        if demo { logger.notice("demo magic link for \(user.email): \(url)") }
+        return try JSONBody.response(MagicLinkView(url: url, expiresAt: expiresAt), status: .created)
+    }
+
+    struct MagicLinkRequest: Decodable { var token: String }
+
+    @Sendable func redeemMagicLink(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let input = try await JSONBody.decode(MagicLinkRequest.self, from: request)
+        let now = clock.now()
+        guard let user = try await store.write({ try await $0.redeemMagicLink(token: input.token, now: now) }) else {
+            throw APIError(
+                status: .unauthorized, code: "link_used_or_expired",
+                message: "this sign-in link was already used or has expired; ask for a new one")
+        }
+        let token = tokens.make()
+        let expiresAt = now.addingTimeInterval(sessionLifetime)
+        try await store.write { try await $0.insertSession(token: token, userID: user.id, now: now, expiresAt: expiresAt) }
+        return try JSONBody.response(SessionView(token: token, expiresAt: expiresAt, user: UserView(user)), status: .created)
     }
 
     static let decoyHash = Bcrypt.hash("keyflow-decoy-password", cost: 4)

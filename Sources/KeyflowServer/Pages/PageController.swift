@@ -13,12 +13,12 @@ struct PageController {
     static func load(demo: Bool, frameSources: [String]) async throws -> PageController {
         guard let root = Bundle.module.resourceURL else { throw MissingResource(name: "the KeyflowServer bundle") }
         let library = try await MustacheLibrary(directory: root.appendingPathComponent("Pages").path)
-        for page in ["sign-in", "flows", "workspace"] where library.getTemplate(named: page) == nil {
+        for page in ["sign-in", "flows", "workspace", "magic"] where library.getTemplate(named: page) == nil {
             throw MissingResource(name: "Pages/\(page).mustache")
         }
         var assets: [String: (type: String, body: ByteBuffer)] = [:]
         let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"]
-        for name in ["keyflow.css", "api.js", "sign-in.js", "flows.js", "workspace.js"] {
+        for name in ["keyflow.css", "api.js", "sign-in.js", "flows.js", "workspace.js", "magic.js"] {
             let url = root.appendingPathComponent("Assets").appendingPathComponent(name)
             guard let data = try? Data(contentsOf: url) else { throw MissingResource(name: "Assets/\(name)") }
             assets[name] = (types[url.pathExtension] ?? "application/octet-stream", ByteBuffer(bytes: data))
@@ -50,6 +50,7 @@ struct PageController {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/flows"]) }
         router.get("sign-in") { _, _ in page("sign-in", ["title": "Sign in", "demo": demo]) }
         router.get("flows") { _, _ in page("flows", ["title": "Workspaces"]) }
+        router.get("magic/:token") { _, _ in page("magic", ["title": "Signing in"]) }
         router.get("flows/:id") { _, context in
             let id = try context.id("id", of: "workspace")
             return page("workspace", ["title": "Workspace", "flowID": id.uuidString])

@@ -12,6 +12,7 @@ extension Store {
             M0005_CreateJobs(),
             M0006_CreateAttachments(),
             M0007_CreateVerification(),
+            M0008_CreateMagicLinks(),
         ])
         return migrations
     }
