@@ -125,3 +125,33 @@ def test_a_rejected_attempt_is_explained_and_try_again_succeeds(keyflow_demo, br
     click_button(browser, "Try again")
     verify("pass")
     wait.until(lambda b: status_of(b, 2) == "completed")
+
+
+def test_the_owner_sees_a_warning_with_its_reasons_and_accepts_it(keyflow_demo, browser):
+    wait = WebDriverWait(browser, 20)
+    sign_in(browser, keyflow_demo, "client@example.com")
+    browser.find_element(By.CSS_SELECTOR, "#flows a").click()
+    wait.until(EC.presence_of_element_located((By.ID, "field-firstName"))).send_keys("Casey")
+    browser.find_element(By.ID, "field-lastName").send_keys("Client")
+    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
+    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+    click_button(browser, "Start Verification")
+    frame = wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame")))
+    browser.switch_to.frame(frame)
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
+    for name in ("front", "back", "selfie"):
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
+    Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value("warning:DIFFERENT_PERSON")
+    browser.find_element(By.ID, "submit").click()
+    browser.switch_to.default_content()
+    wait.until(lambda b: "Warning (attempt 1)" in text_of(b, 2))
+
+    browser.execute_script("sessionStorage.clear()")
+    sign_in(browser, keyflow_demo, "admin@example.com")
+    browser.find_element(By.CSS_SELECTOR, "#flows a").click()
+    wait.until(lambda b: "imageChecks: WARNING: DIFFERENT_PERSON" in text_of(b, 2))
+    browser.save_screenshot(str(SCREENSHOTS / "owner-warning.png"))
+    browser.execute_script("window.prompt = () => 'the client showed their passport in our branch'")
+    click_button(browser, "Accept result")
+    wait.until(lambda b: status_of(b, 2) == "completed")
+    assert "Accepted: the client showed their passport in our branch" in text_of(browser, 2)

@@ -32,6 +32,47 @@
     return keyflow.el("p", { class: "meta attempt", text });
   }
 
+  // What an internal user sees of a verification: every attempt with Jumio's reasons, what was extracted
+  // (the document number masked), and for a WARNING or REJECTED result the choice to accept it or cancel.
+  function ownerView(action) {
+    if (action.type !== "jumio" || me.role === "client" || !action.verification) return null;
+    const box = keyflow.el("div", { class: "owner-view" });
+    const table = keyflow.el("table", { class: "attempts" });
+    table.append(keyflow.el("tr", {}, ...["Attempt", "Result", "Reasons", "Risk"].map(h => keyflow.el("th", { text: h }))));
+    for (const attempt of action.verification.attempts) {
+      table.append(keyflow.el("tr", { "data-attempt-status": attempt.status },
+        keyflow.el("td", { text: String(attempt.number) }), keyflow.el("td", { text: attempt.status + (attempt.label ? ` (${attempt.label})` : "") }),
+        keyflow.el("td", { text: (attempt.reasons || []).join("; ") || "—" }),
+        keyflow.el("td", { text: attempt.riskScore === undefined ? "—" : String(attempt.riskScore) })));
+    }
+    box.append(table);
+    const shown = ["firstName", "lastName", "dateOfBirth", "documentType", "issuingCountry", "documentNumber"];
+    const fields = shown.filter(name => action.outputs[name] !== undefined);
+    if (fields.length) box.append(keyflow.el("p", { class: "meta", text: fields.map(name => `${name}: ${action.outputs[name]}`).join(" · ") }));
+    const attempts = action.verification.attempts;
+    const last = attempts[attempts.length - 1];
+    if (action.status === "active" && last && (last.status === "warning" || last.status === "rejected")) {
+      const accept = keyflow.el("button", { type: "button", text: "Accept result" });
+      accept.addEventListener("click", async () => {
+        const comment = prompt("Why is this result acceptable?");
+        if (!comment) return;
+        try { flow = await keyflow.call("POST", `/api/v1/actions/${action.id}/verification/accept`, { comment }); render(); }
+        catch (e) { alert(e.message); }
+      });
+      const cancel = keyflow.el("button", { type: "button", class: "secondary", text: "Reject and cancel" });
+      cancel.addEventListener("click", async () => {
+        const reason = prompt("Why is the verification refused?");
+        if (!reason) return;
+        try { await act(action, "cancel", { reason }); } catch (e) { alert(e.message); }
+      });
+      box.append(accept, cancel);
+    }
+    if (action.verification.acceptanceComment) {
+      box.append(keyflow.el("p", { class: "meta", text: "Accepted: " + action.verification.acceptanceComment }));
+    }
+    return box;
+  }
+
   function actButtons(action) {
     const mine = action.status === "active" && action.assigneeId === me.id;
     if (!mine) return null;
@@ -121,7 +162,7 @@
           keyflow.el("span", { class: "badge " + action.status, text: action.status })),
         keyflow.el("div", { class: "meta", text: `${action.type} · assigned to ${who}` }),
         action.description ? keyflow.el("p", { text: action.description }) : null,
-        dueBadge(action), attemptSummary(action), actButtons(action));
+        dueBadge(action), attemptSummary(action), ownerView(action), actButtons(action));
       steps.append(item);
     }
     const open = flow.actions.find(a => a.type === "jumio" && a.status === "active" && a.assigneeId === me.id);
