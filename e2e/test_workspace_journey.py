@@ -155,3 +155,29 @@ def test_the_owner_sees_a_warning_with_its_reasons_and_accepts_it(keyflow_demo, 
     click_button(browser, "Accept result")
     wait.until(lambda b: status_of(b, 2) == "completed")
     assert "Accepted: the client showed their passport in our branch" in text_of(browser, 2)
+
+
+def test_an_owner_adds_a_jumio_action_to_the_running_flow(keyflow_demo, browser):
+    wait = WebDriverWait(browser, 20)
+    sign_in(browser, keyflow_demo, "admin@example.com")
+    browser.find_element(By.CSS_SELECTOR, "#flows a").click()
+    wait.until(lambda b: status_of(b, 1) == "active")
+    wait.until(EC.element_to_be_clickable((By.ID, "more"))).click()
+    browser.find_element(By.ID, "add-action").click()
+    Select(browser.find_element(By.ID, "new-type")).select_by_value("jumio")
+    browser.find_element(By.ID, "new-title").send_keys("Verify the second ID")
+    Select(browser.find_element(By.ID, "new-assignee")).select_by_value("role:Client")
+    Select(browser.find_element(By.ID, "jumio-data-center")).select_by_value("SANDBOX")
+    Select(browser.find_element(By.ID, "jumio-workflow")).select_by_value("idVerification")
+    browser.find_element(By.ID, "jumio-client-id").send_keys("demo-client")
+    browser.find_element(By.ID, "jumio-client-secret").send_keys("demo-secret")
+    browser.find_element(By.ID, "test-connection").click()
+    wait.until(lambda b: "Jumio accepted these credentials" in b.find_element(By.ID, "test-connection-result").text)
+    browser.save_screenshot(str(SCREENSHOTS / "add-jumio-action.png"))
+    places = [b.get_attribute("data-position") for b in browser.find_elements(By.CSS_SELECTOR, ".add-here")]
+    assert places == ["2", "3", "4"]
+    browser.find_element(By.CSS_SELECTOR, '.add-here[data-position="2"]').click()
+    wait.until(lambda b: "Verify the second ID" in text_of(b, 2))
+    assert status_of(browser, 2) == "pending"
+    assert "jumio" in text_of(browser, 2)
+    assert browser.execute_script("return document.querySelectorAll('#steps li').length") == 4

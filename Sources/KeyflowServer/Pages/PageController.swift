@@ -18,7 +18,7 @@ struct PageController {
         }
         var assets: [String: (type: String, body: ByteBuffer)] = [:]
         let types = ["css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"]
-        for name in ["keyflow.css", "api.js", "sign-in.js", "flows.js", "workspace.js", "magic.js"] {
+        for name in ["keyflow.css", "api.js", "sign-in.js", "flows.js", "workspace.js", "magic.js", "add-action.js"] {
             let url = root.appendingPathComponent("Assets").appendingPathComponent(name)
             guard let data = try? Data(contentsOf: url) else { throw MissingResource(name: "Assets/\(name)") }
             assets[name] = (types[url.pathExtension] ?? "application/octet-stream", ByteBuffer(bytes: data))

@@ -228,6 +228,7 @@
   });
 
   await refresh();
+  addAction.init(() => flow, updated => { flow = updated; render(); });
   const past = (await keyflow.call("GET", `/api/v1/flows/${flowID}/timeline`)).items;
   past.forEach(addEvent);
   follow(past.length ? past[past.length - 1].id : 0);
