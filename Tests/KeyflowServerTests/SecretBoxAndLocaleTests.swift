@@ -30,9 +30,11 @@ struct SecretBoxAndLocaleTests {
     @Test("tampered secrets and bad keys are refused")
     func refusals() throws {
         let box = try SecretBox(keyID: "k1", base64Key: oldKey)
-        var sealed = Array(box.seal("secret"))
-        sealed[sealed.count - 3] = sealed[sealed.count - 3] == "A" ? "B" : "A"
-        #expect(throws: SecretBox.Failure.corrupt) { try box.open(String(sealed)) }
+        let parts = box.seal("secret").split(separator: ".").map(String.init)
+        var bytes = [UInt8](Data(base64Encoded: parts[2])!)
+        bytes[bytes.count / 2] ^= 0x01
+        let tampered = "\(parts[0]).\(parts[1]).\(Data(bytes).base64EncodedString())"
+        #expect(throws: SecretBox.Failure.corrupt) { try box.open(tampered) }
         #expect(throws: SecretBox.Failure.self) { try SecretBox(keyID: "k", base64Key: "c2hvcnQ=") }
     }
 
