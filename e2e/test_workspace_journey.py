@@ -20,6 +20,26 @@ def sign_in(browser, base, email):
     WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#flows a")))
 
 
+def submit_demo_form(browser):
+    """The demo flow's first step: the client's details."""
+    WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.ID, "field-firstName"))).send_keys("Casey")
+    browser.find_element(By.ID, "field-lastName").send_keys("Client")
+    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
+    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+
+
+def verify_in_frame(browser, outcome):
+    """Walks the sandbox journey inside the workspace's frame and submits the chosen outcome."""
+    wait = WebDriverWait(browser, 20)
+    browser.switch_to.frame(wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame"))))
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
+    for name in ("front", "back", "selfie"):
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
+    Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value(outcome)
+    browser.find_element(By.ID, "submit").click()
+    browser.switch_to.default_content()
+
+
 def magic_link_for_demo_client(base):
     """What the inviting member does: sign in as the admin and ask for the client's one-time link."""
     def call(method, path, token=None, body=None):
@@ -70,10 +90,7 @@ def test_client_verifies_inside_the_workspace_without_reloading(keyflow_demo, br
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#steps li[data-status=active] form")))
     # the chat panel shows the assignment
     wait.until(lambda b: "is assigned to Casey Client" in b.execute_script("return document.getElementById('timeline').innerText"))
-    browser.find_element(By.ID, "field-firstName").send_keys("Casey")
-    browser.find_element(By.ID, "field-lastName").send_keys("Client")
-    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
-    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+    submit_demo_form(browser)
 
     wait.until(lambda b: "Thanks Casey!" in text_of(b, 2))
     marker = browser.execute_script("window.__notReloaded = true; return true")
@@ -82,13 +99,7 @@ def test_client_verifies_inside_the_workspace_without_reloading(keyflow_demo, br
     allow = frame.get_attribute("allow")
     assert "camera" in allow and "fullscreen" in allow
     browser.save_screenshot(str(SCREENSHOTS / "workspace-verification.png"))
-    browser.switch_to.frame(frame)
-    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
-    for name in ("front", "back", "selfie"):
-        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
-    Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value("pass")
-    browser.find_element(By.ID, "submit").click()
-    browser.switch_to.default_content()
+    verify_in_frame(browser, "pass")
 
     # the action completes and the approval opens, pushed over the event stream: no reload
     wait.until(lambda b: status_of(b, 2) == "completed")
@@ -103,27 +114,14 @@ def test_a_rejected_attempt_is_explained_and_try_again_succeeds(keyflow_demo, br
     wait = WebDriverWait(browser, 20)
     sign_in(browser, keyflow_demo, "client@example.com")
     browser.find_element(By.CSS_SELECTOR, "#flows a").click()
-    wait.until(EC.presence_of_element_located((By.ID, "field-firstName"))).send_keys("Casey")
-    browser.find_element(By.ID, "field-lastName").send_keys("Client")
-    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
-    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
-
-    def verify(outcome):
-        frame = wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame")))
-        browser.switch_to.frame(frame)
-        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
-        for name in ("front", "back", "selfie"):
-            wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
-        Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value(outcome)
-        browser.find_element(By.ID, "submit").click()
-        browser.switch_to.default_content()
+    submit_demo_form(browser)
 
     click_button(browser, "Start Verification")
-    verify("reject:FAKE")
+    verify_in_frame(browser, "reject:FAKE")
     wait.until(lambda b: "Rejected (attempt 1)" in text_of(b, 2))
     assert "FAKE" in text_of(browser, 2)
     click_button(browser, "Try again")
-    verify("pass")
+    verify_in_frame(browser, "pass")
     wait.until(lambda b: status_of(b, 2) == "completed")
 
 
@@ -131,19 +129,9 @@ def test_the_owner_sees_a_warning_with_its_reasons_and_accepts_it(keyflow_demo, 
     wait = WebDriverWait(browser, 20)
     sign_in(browser, keyflow_demo, "client@example.com")
     browser.find_element(By.CSS_SELECTOR, "#flows a").click()
-    wait.until(EC.presence_of_element_located((By.ID, "field-firstName"))).send_keys("Casey")
-    browser.find_element(By.ID, "field-lastName").send_keys("Client")
-    browser.find_element(By.ID, "field-country").send_keys("Switzerland")
-    browser.find_element(By.CSS_SELECTOR, "#steps form button[type=submit]").click()
+    submit_demo_form(browser)
     click_button(browser, "Start Verification")
-    frame = wait.until(EC.visibility_of_element_located((By.ID, "jumio-frame")))
-    browser.switch_to.frame(frame)
-    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'section[data-step="document"] [data-next]'))).click()
-    for name in ("front", "back", "selfie"):
-        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, f'section[data-step="{name}"] [data-capture]'))).click()
-    Select(wait.until(EC.visibility_of_element_located((By.ID, "outcome")))).select_by_value("warning:DIFFERENT_PERSON")
-    browser.find_element(By.ID, "submit").click()
-    browser.switch_to.default_content()
+    verify_in_frame(browser, "warning:DIFFERENT_PERSON")
     wait.until(lambda b: "Warning (attempt 1)" in text_of(b, 2))
 
     browser.execute_script("sessionStorage.clear()")

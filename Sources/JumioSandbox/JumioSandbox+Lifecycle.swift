@@ -105,10 +105,7 @@ extension JumioSandbox {
             return due
         }
         for callback in due {
-            if await deliver(callback) {
-                state.withLock { $0.callbacksSent += 1 }
-                continue
-            }
+            if await deliver(callback) { continue }
             let attempt = callback.attempt + 1
             guard attempt < configuration.callbackAttempts else {
                 logger.warning("callback given up", metadata: ["url": "\(callback.url)"])

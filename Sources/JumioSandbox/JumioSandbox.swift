@@ -22,7 +22,6 @@ public final class JumioSandbox: Sendable {
         var executions: [String: SandboxExecution] = [:]
         var executionByAuthorization: [String: String] = [:]
         var pendingCallbacks: [PendingCallback] = []
-        var callbacksSent = 0
         var faults: SandboxFaults
         var forcedFailures: [(status: Int, retryAfter: Int?)] = []
     }
@@ -68,8 +67,6 @@ public final class JumioSandbox: Sendable {
 
     /// How many tokens were issued; lets tests check that the client shares them.
     public var tokenRequestCount: Int { state.withLock { $0.tokenRequests } }
-
-    public var callbacksSent: Int { state.withLock { $0.callbacksSent } }
 
     public func executionStatus(_ executionID: String) -> JumioExecutionStatus? {
         state.withLock { $0.executions[executionID]?.status }

@@ -93,7 +93,7 @@ struct Components: Sendable {
             logger: logger)
         retention = RetentionService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
-            interval: .seconds(3600))
+            interval: configuration.retentionInterval)
         sandbox =
             configuration.jumio.sandboxEnabled && configuration.jumio.sandboxURL == nil
             ? JumioSandbox(

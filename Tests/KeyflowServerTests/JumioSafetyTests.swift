@@ -238,3 +238,47 @@ struct JumioPlacementTests {
         }
     }
 }
+
+/// A clock the test moves forward; everything else in the server keeps running.
+final class MovableClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+    func advance(days: Double) { offset.withLock { $0 += days * 86400 } }
+    var appClock: AppClock { AppClock { Date().addingTimeInterval(self.offset.withLock { $0 }) } }
+}
+
+@Suite("Retention of verification data")
+struct RetentionTests {
+    @Test("after the retention period the Jumio account is deleted and only the decision and dates stay", arguments: TestServer.stores)
+    func retention(store: TestServer.StoreKind) async throws {
+        let clock = MovableClock()
+        let server = try await TestServer.make(store) {
+            $0.jumio.retentionDays = 1
+            $0.retentionInterval = .milliseconds(50)
+        }
+        try await server.run(.live, dependencies: Dependencies(clock: clock.appClock)) { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let (clientID, carla) = try await admin.addClient()
+            let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
+            let attempt = try await carla.startVerification(actionID)
+            try await carla.finishJourney(attempt.href, outcome: "pass")
+            let done = try await admin.waitForFlow(flowID, "completion") { $0.actionStatuses == ["completed", "active"] }
+            let account = try #require(done.attempts(of: 0).first?[string: "accountId"])
+            let execution = try #require(done.attempts(of: 0).first?[string: "executionId"])
+            #expect((done[list: "actions"][0]["outputs"] as? [String: Any])?["firstName"] as? String == "JANE")
+
+            // a day later nothing has changed yet; two days later the data is gone
+            clock.advance(days: 0.5)
+            try await Task.sleep(for: .milliseconds(200))
+            let again = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            #expect((try await again.flow(flowID)[list: "actions"][0]["outputs"] as? [String: Any])?["firstName"] != nil)
+            clock.advance(days: 1.5)
+            let later = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let reduced = try await later.waitForFlow(flowID, "the retention worker") {
+                Set((($0[list: "actions"][0]["outputs"] as? [String: Any]) ?? [:]).keys) == ["decision", "verifiedAt"]
+            }
+            #expect(reduced.attempts(of: 0).first?[string: "accountId"] == "")
+            #expect(try await JumioActionTests.retrievalStatus(client, account, execution).status == .notFound)
+            #expect(try await later.timelineKinds(flowID).contains("verificationDataDeleted"))
+        }
+    }
+}

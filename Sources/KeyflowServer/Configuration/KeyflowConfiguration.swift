@@ -33,6 +33,8 @@ public struct KeyflowConfiguration: Sendable {
     public var jobRetry: RetryPolicy
     /// How often the reconciler looks for attempts whose check with Jumio is due.
     public var reconcileInterval: Duration
+    /// How often the retention worker looks for verification data past its retention period.
+    public var retentionInterval: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -41,7 +43,7 @@ public struct KeyflowConfiguration: Sendable {
         logLevel: Logger.Level = .info, masterKey: String? = nil, masterKeyID: String = "k1",
         previousMasterKeys: [String: String] = [:], jumio: JumioConfiguration = .init(), runWorkers: Bool = true,
         jobPollInterval: Duration = .milliseconds(200), jobRetry: RetryPolicy = .init(base: 5, cap: 600),
-        reconcileInterval: Duration = .seconds(5)
+        reconcileInterval: Duration = .seconds(5), retentionInterval: Duration = .seconds(3600)
     ) {
         self.host = host
         self.port = port
@@ -60,6 +62,7 @@ public struct KeyflowConfiguration: Sendable {
         self.jobPollInterval = jobPollInterval
         self.jobRetry = jobRetry
         self.reconcileInterval = reconcileInterval
+        self.retentionInterval = retentionInterval
     }
 
     /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.

@@ -42,7 +42,5 @@ public final class EventHub: Sendable {
             for continuation in targets { continuation.yield(.event(event)) }
         }
     }
-
-    public var connectionCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }
 
