@@ -152,20 +152,28 @@ def test_an_owner_adds_a_jumio_action_to_the_running_flow(keyflow_demo, browser)
     wait.until(lambda b: status_of(b, 1) == "active")
     wait.until(EC.element_to_be_clickable((By.ID, "more"))).click()
     browser.find_element(By.ID, "add-action").click()
-    Select(browser.find_element(By.ID, "new-type")).select_by_value("jumio")
-    browser.find_element(By.ID, "new-title").send_keys("Verify the second ID")
-    Select(browser.find_element(By.ID, "new-assignee")).select_by_value("role:Client")
-    Select(browser.find_element(By.ID, "jumio-data-center")).select_by_value("SANDBOX")
-    Select(browser.find_element(By.ID, "jumio-workflow")).select_by_value("idVerification")
-    browser.find_element(By.ID, "jumio-client-id").send_keys("demo-client")
-    browser.find_element(By.ID, "jumio-client-secret").send_keys("demo-secret")
-    browser.find_element(By.ID, "test-connection").click()
-    wait.until(lambda b: "Jumio accepted these credentials" in b.find_element(By.ID, "test-connection-result").text)
-    browser.save_screenshot(str(SCREENSHOTS / "add-jumio-action.png"))
+    browser.find_element(By.CSS_SELECTOR, '#type-menu [data-type="jumio"]').click()
     places = [b.get_attribute("data-position") for b in browser.find_elements(By.CSS_SELECTOR, ".add-here")]
     assert places == ["2", "3", "4"]
     browser.find_element(By.CSS_SELECTOR, '.add-here[data-position="2"]').click()
+    title = wait.until(EC.visibility_of_element_located((By.ID, "af-title")))
+    assert Select(browser.find_element(By.ID, "af-type")).first_selected_option.get_attribute("value") == "jumio"
+    title.send_keys("Verify the second ID")
+    # the '{.}' picker offers what step 1 produces, since the new step stands after it
+    browser.find_element(By.ID, "af-references").click()
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, '#af-picker [data-token="{{actions.1.outputs.firstName}}"]'))).click()
+    assert browser.find_element(By.ID, "af-description").get_attribute("value") == "{{actions.1.outputs.firstName}}"
+    Select(browser.find_element(By.ID, "af-assignee")).select_by_value("role:Client")
+    Select(browser.find_element(By.ID, "af-jumio-data-center")).select_by_value("SANDBOX")
+    Select(browser.find_element(By.ID, "af-jumio-workflow")).select_by_value("idVerification")
+    browser.find_element(By.ID, "af-jumio-client-id").send_keys("demo-client")
+    browser.find_element(By.ID, "af-jumio-client-secret").send_keys("demo-secret")
+    browser.find_element(By.ID, "af-test-connection").click()
+    wait.until(lambda b: "Jumio accepted these credentials" in b.find_element(By.ID, "af-test-connection-result").text)
+    browser.save_screenshot(str(SCREENSHOTS / "add-jumio-action.png"))
+    browser.find_element(By.ID, "af-submit").click()
     wait.until(lambda b: "Verify the second ID" in text_of(b, 2))
     assert status_of(browser, 2) == "pending"
     assert "jumio" in text_of(browser, 2)
-    assert browser.execute_script("return document.querySelectorAll('#steps li').length") == 4
+    assert browser.execute_script("return document.querySelectorAll('#steps > li').length") == 4
+    assert not browser.find_element(By.ID, "action-form").is_displayed()

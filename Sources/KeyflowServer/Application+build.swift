@@ -50,7 +50,7 @@ public func buildApplication(
     let address = components.address
     let sandbox = components.sandbox
     let router = try buildRouter(components)
-    try await PageController.load(demo: configuration.demo, frameSources: components.gateway.frameSources)
+    try await PageController.load(demo: configuration.demo, store: store, gateway: components.gateway)
         .addRoutes(to: router)
     return Application(
         router: router,

@@ -104,6 +104,7 @@ struct LiveEditAndFilesTests {
             // a client sees the file once a flow of theirs uses it, and not before
             let (userID, clientAPI) = try await admin.addClient(name: "F")
             _ = try await clientAPI.object(.get, "/api/v1/attachments/\(attachmentID)", expect: .notFound)
+            _ = try await clientAPI.object(.get, "/api/v1/attachments/\(attachmentID)/info", expect: .notFound)
             _ = try await admin.object(
                 .post, "/api/v1/flows",
                 json: #"{"name": "Docs", "members": [{"userId": "\#(userID)", "role": "Client"}], "actions": [{"type": "acknowledgement", "title": "Read", "attachments": ["\#(attachmentID)"], "assignee": {"role": "Client"}}]}"#,
@@ -112,6 +113,8 @@ struct LiveEditAndFilesTests {
             #expect(download.status == .ok)
             #expect(Data(buffer: download.body) == pdf)
             #expect(download.headers[.contentType] == "application/pdf")
+            let shown = try await clientAPI.object(.get, "/api/v1/attachments/\(attachmentID)/info", expect: .ok)
+            #expect(shown[string: "name"] == "terms.pdf" && shown["size"] as? Int == pdf.count)
 
             let unknown = try await admin.object(
                 .post, "/api/v1/flows",

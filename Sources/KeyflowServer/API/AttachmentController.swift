@@ -12,6 +12,7 @@ struct AttachmentController {
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.post("attachments", use: upload)
         api.get("attachments/:id", use: download)
+        api.get("attachments/:id/info", use: info)
     }
 
     @Sendable func upload(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
@@ -44,6 +45,19 @@ struct AttachmentController {
                 name: AttachmentRules.safeName(file.fileName), contentType: type, data: file.data, now: now)
         }
         return try JSONBody.response(AttachmentView(info), status: .created)
+    }
+
+    /// The file's name, size and type, for showing it before anyone downloads it.
+    @Sendable func info(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.id("id", of: "attachment")
+        let info = try await store.read { db in
+            guard let info = try await db.attachmentInfo(id), try await Self.mayRead(info, actor: actor, in: db) else {
+                throw APIError.notFound("no attachment \(id)")
+            }
+            return info
+        }
+        return try JSONBody.response(AttachmentView(info))
     }
 
     @Sendable func download(_ request: Request, context: KeyflowRequestContext) async throws -> Response {

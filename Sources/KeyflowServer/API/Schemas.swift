@@ -48,16 +48,21 @@ struct ActionInput: Decodable {
 }
 
 extension [ActionInput] {
-    /// The actions as the domain sees them, each error naming `field.N`; a Jumio action saved again without
-    /// its secret keeps the one it had (the secret is write-only).
+    /// The actions as the domain sees them, each error naming `field.N`. The secret is write-only, so a Jumio
+    /// action saved without one keeps the secret stored for its client ID and data center: its own when it is
+    /// saved again, the original's when it is a duplicate.
     func definitions(field: String, seal: (String) throws -> String, keeping previous: [ActionDefinition] = [])
         throws -> [ActionDefinition]
     {
         try enumerated().map { index, input in
             var definition = try input.definition(field: "\(field).\(index + 1)", seal: seal)
-            if var jumio = definition.jumio, jumio.sealedSecret == nil,
-                let earlier = previous.first(where: { $0.id == definition.id })?.jumio,
-                earlier.clientID == jumio.clientID, earlier.dataCenter == jumio.dataCenter
+            let sameCredentials = { (earlier: ActionDefinition) in
+                earlier.jumio?.clientID == definition.jumio?.clientID
+                    && earlier.jumio?.dataCenter == definition.jumio?.dataCenter && earlier.jumio?.sealedSecret != nil
+            }
+            if var jumio = definition.jumio, jumio.sealedSecret == nil, jumio.clientID != nil,
+                let earlier = (previous.first { $0.id == definition.id && sameCredentials($0) }
+                    ?? previous.first(where: sameCredentials))?.jumio
             {
                 jumio.sealedSecret = earlier.sealedSecret
                 definition.jumio = jumio
@@ -163,6 +168,14 @@ struct TemplateInput: Decodable {
     var roles: [String]?
     var variables: [String]?
     var actions: [ActionInput]
+}
+
+struct DraftReferencesRequest: Decodable {
+    var roles: [String]?
+    var variables: [String]?
+    var actions: [ActionInput]
+    /// Where the action being written stands, 1-based.
+    var position: Int
 }
 
 struct MemberInput: Decodable {

@@ -16,6 +16,7 @@ struct TemplateController {
         api.put("templates/:id", use: update)
         api.delete("templates/:id", use: delete)
         api.get("templates/:id/references", use: references)
+        api.post("references", use: draftReferences)
     }
 
     @Sendable func list(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
@@ -83,6 +84,20 @@ struct TemplateController {
         let scope = ReferenceScope(
             roles: template.roles, variables: template.variables,
             earlierActions: Array(template.actions[..<(position - 1)]))
+        return try JSONBody.response(ListView(items: DataReferences.available(in: scope)))
+    }
+
+    /// The data references for a draft the builder has not saved yet (a new template, or an instant flow).
+    @Sendable func draftReferences(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        guard actor.isInternal else { throw APIError.forbidden("only internal users build flows") }
+        let draft = try await JSONBody.decode(DraftReferencesRequest.self, from: request)
+        guard (1...draft.actions.count + 1).contains(draft.position) else {
+            throw APIError.invalid("position must be from 1 to \(draft.actions.count + 1)", field: "position")
+        }
+        // Only titles, types and form fields matter here; a secret in the draft is dropped, never sealed.
+        let earlier = try Array(draft.actions[..<(draft.position - 1)]).definitions(field: "actions", seal: { _ in "" })
+        let scope = ReferenceScope(roles: draft.roles ?? [], variables: draft.variables ?? [], earlierActions: earlier)
         return try JSONBody.response(ListView(items: DataReferences.available(in: scope)))
     }
 

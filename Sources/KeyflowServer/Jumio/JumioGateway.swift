@@ -16,16 +16,34 @@ struct JumioGateway: Sendable {
 
     var sandboxBaseURL: String { configuration.sandboxURL ?? "\(address.url)/\(Self.sandboxPath)" }
 
-    /// Where Jumio's journey may be framed from: the web hosts of the three data centers, and an external
-    /// sandbox when one is configured (the built-in one is this server itself).
-    var frameSources: [String] {
-        var sources = JumioDataCenter.allCases.map { "https://*.web.\($0.region).jumio.ai" }
-        if let external = configuration.sandboxURL.flatMap(URL.init(string:)), let scheme = external.scheme,
-            let host = external.host
+    /// Where the journeys of these data centers are framed from: each one's web host, and an external sandbox
+    /// when one is configured (the built-in one is this server itself, so 'self' covers it).
+    func frameSources(for regions: Set<VerificationRegion>) -> [String] {
+        var sources: [String] = []
+        for dataCenter in JumioDataCenter.allCases where regions.contains(where: { $0.rawValue == dataCenter.rawValue }) {
+            sources.append("https://*.web.\(dataCenter.region).jumio.ai")
+        }
+        if regions.contains(.sandbox), let external = configuration.sandboxURL.flatMap(URL.init(string:)),
+            let scheme = external.scheme, let host = external.host
         {
             sources.append("\(scheme)://\(host)\(external.port.map { ":\($0)" } ?? "")")
         }
         return sources
+    }
+
+    /// The data centers a flow's Jumio actions use, a saved connection's own data center counting for it.
+    func regions(of flow: Flow, in db: StoreSession) async throws -> Set<VerificationRegion> {
+        var regions = Set<VerificationRegion>()
+        for settings in flow.actions.compactMap(\.definition.jumio) {
+            if let connectionID = settings.connectionID, let saved = try await db.jumioConnection(connectionID),
+                let region = VerificationRegion(rawValue: saved.dataCenter)
+            {
+                regions.insert(region)
+            } else {
+                regions.insert(settings.dataCenter)
+            }
+        }
+        return regions
     }
 
     func endpoints(for region: VerificationRegion) throws(APIError) -> JumioEndpoints {

@@ -6,6 +6,7 @@ const keyflow = {
     if (!this.token()) { window.location.assign("/sign-in?next=" + encodeURIComponent(location.pathname)); return false; }
     const who = document.getElementById("who");
     if (who && this.user()) who.textContent = this.user().name;
+    if (this.user() && this.user().role !== "client") document.querySelectorAll(".internal-only").forEach(e => { e.hidden = false; });
     const out = document.getElementById("sign-out");
     if (out) out.addEventListener("click", async () => {
       await fetch("/api/v1/sessions", { method: "DELETE", headers: { Authorization: "Bearer " + this.token() } });

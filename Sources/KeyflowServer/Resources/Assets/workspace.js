@@ -122,8 +122,21 @@
     render();
   }
 
+  /// Whether the page's Content-Security-Policy lets the journey at `href` load in the frame.
+  function frameAllowed(href) {
+    const url = new URL(href);
+    if (url.origin === location.origin) return true;
+    return document.querySelector("main").dataset.frameSources.split(" ").filter(Boolean).some(source => {
+      const allowed = new URL(source.replace("*.", "wildcard."));
+      if (allowed.protocol !== url.protocol) return false;
+      return allowed.hostname.startsWith("wildcard.") ? url.hostname.endsWith(allowed.hostname.slice("wildcard".length)) : allowed.host === url.host;
+    });
+  }
+
   async function startVerification(action) {
     const started = await keyflow.call("POST", `/api/v1/actions/${action.id}/verification`, {});
+    // An action added after this page loaded may use another data center: reload to get a policy admitting it.
+    if (!frameAllowed(started.href)) { location.assign(`${location.pathname}?verify=${action.id}`); return; }
     journey = { actionID: action.id, attemptID: started.attemptId, origin: new URL(started.href).origin };
     verification.hidden = false;
     status.textContent = "Follow the steps below to verify your identity.";
@@ -150,6 +163,53 @@
     }
   });
 
+  const files = {};
+
+  /// The action's files by name; each downloads through the API with the session's token.
+  function attachmentList(action) {
+    if (!action.attachments.length) return null;
+    const list = keyflow.el("ul", { class: "files" });
+    for (const id of action.attachments) {
+      const link = keyflow.el("a", { href: "#", "data-attachment": id, text: files[id] ? files[id].name : "Attachment" });
+      if (!files[id]) keyflow.call("GET", `/api/v1/attachments/${id}/info`).then(info => { files[id] = info; link.textContent = info.name; }).catch(() => {});
+      link.addEventListener("click", async (event) => {
+        event.preventDefault();
+        const response = await fetch(`/api/v1/attachments/${id}`, { headers: { Authorization: "Bearer " + keyflow.token() } });
+        if (!response.ok) { alert("The file cannot be downloaded."); return; }
+        const save = keyflow.el("a", { href: URL.createObjectURL(await response.blob()), download: files[id] ? files[id].name : "attachment" });
+        save.click();
+        URL.revokeObjectURL(save.href);
+      });
+      list.append(keyflow.el("li", {}, link));
+    }
+    return list;
+  }
+
+  /// The flow's people; an internal user can give a client a one-time sign-in link.
+  function renderMembers() {
+    if (me.role === "client") return;
+    document.getElementById("members").hidden = false;
+    const list = document.getElementById("member-list");
+    list.replaceChildren();
+    for (const member of flow.members) {
+      const item = keyflow.el("li", {}, keyflow.el("span", { text: `${member.name || "Someone"}${member.role ? " · " + member.role : ""} ` }));
+      const isClient = member.userId !== flow.ownerId && !internalIDs.has(member.userId);
+      if (isClient) {
+        const button = keyflow.el("button", { type: "button", class: "link", text: "Sign-in link", "aria-label": `Sign-in link for ${member.name}` });
+        button.addEventListener("click", async () => {
+          const out = document.getElementById("magic-link");
+          try {
+            const link = await keyflow.call("POST", `/api/v1/users/${member.userId}/magic-link`);
+            out.replaceChildren(keyflow.el("span", { text: link.emailed ? `Emailed to ${member.email}. ` : "Give this one-time link to the client: " }),
+              keyflow.el("input", { readonly: "", value: link.url, "aria-label": "Sign-in link", class: "link-box" }));
+          } catch (e) { out.textContent = e.message; }
+        });
+        item.append(button);
+      }
+      list.append(item);
+    }
+  }
+
   function render() {
     document.getElementById("flow-name").textContent = flow.name;
     document.title = flow.name + " · Keyflow";
@@ -162,7 +222,7 @@
           keyflow.el("span", { class: "badge " + action.status, text: action.status })),
         keyflow.el("div", { class: "meta", text: `${action.type} · assigned to ${who}` }),
         action.description ? keyflow.el("p", { text: action.description }) : null,
-        dueBadge(action), attemptSummary(action), ownerView(action), actButtons(action));
+        attachmentList(action), dueBadge(action), attemptSummary(action), ownerView(action), actButtons(action));
       steps.append(item);
     }
     const open = flow.actions.find(a => a.type === "jumio" && a.status === "active" && a.assigneeId === me.id);
@@ -178,6 +238,7 @@
     Object.assign(people, flow.names);
     people[me.id] = me.name;
     render();
+    renderMembers();
   }
 
   function addEvent(event) {
@@ -227,7 +288,11 @@
     box.value = "";
   });
 
+  const internalIDs = new Set(me.role === "client" ? [] : (await keyflow.call("GET", "/api/v1/users")).items.filter(u => u.role !== "client").map(u => u.id));
   await refresh();
+  const resume = new URLSearchParams(location.search).get("verify");
+  const resumed = resume && flow.actions.find(a => a.id === resume && a.status === "active" && a.assigneeId === me.id);
+  if (resumed) startVerification(resumed).catch(e => { status.textContent = e.message; verification.hidden = false; });
   addAction.init(() => flow, updated => { flow = updated; render(); });
   const past = (await keyflow.call("GET", `/api/v1/flows/${flowID}/timeline`)).items;
   past.forEach(addEvent);
