@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowMail
 import Hummingbird
 import JumioKit
 import JumioSandbox
@@ -75,6 +76,8 @@ struct Components: Sendable {
     let gateway: JumioGateway
     let verifications: VerificationService
     let retention: RetentionService
+    /// Mail for clients, when a mail server is configured.
+    let outbox: Outbox?
     /// The built-in Jumio emulator, when SANDBOX is on and no other sandbox URL is configured.
     let sandbox: JumioSandbox?
 
@@ -94,6 +97,7 @@ struct Components: Sendable {
         retention = RetentionService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
             interval: configuration.retentionInterval)
+        outbox = try Self.outbox(configuration, secrets: gateway.secrets, logger: logger)
         sandbox =
             configuration.jumio.sandboxEnabled && configuration.jumio.sandboxURL == nil
             ? JumioSandbox(
@@ -114,21 +118,30 @@ struct Components: Sendable {
         return .demo
     }
 
+    static func outbox(_ configuration: KeyflowConfiguration, secrets: SecretBox?, logger: Logger) throws -> Outbox? {
+        guard let settings = configuration.mail else { return nil }
+        guard let secrets else {
+            throw ConfigurationError(variable: "KEYFLOW_MASTER_KEY", problem: "must be set to queue mail sealed")
+        }
+        return Outbox(client: SMTPClient(settings: settings), secrets: secrets, logger: logger)
+    }
+
     func services(_ configuration: KeyflowConfiguration) -> [any Service] {
         var services: [any Service] = [store]
         if let sandbox { services.append(SandboxService(sandbox: sandbox)) }
         guard configuration.runWorkers else { return services }
         let verifications = self.verifications
+        var handlers: [String: JobRunner.Handler] = [
+            VerificationService.queue: { job in
+                let payload = try VerificationJob.decode(job.payload)
+                try await verifications.process(attemptID: payload.attemptID, requireFinal: payload.source == .callback)
+            }
+        ]
+        if let outbox { handlers[Outbox.queue] = outbox.deliver }
         services.append(
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
-                retry: configuration.jobRetry,
-                handlers: [
-                    VerificationService.queue: { job in
-                        let payload = try VerificationJob.decode(job.payload)
-                        try await verifications.process(attemptID: payload.attemptID, requireFinal: payload.source == .callback)
-                    }
-                ]))
+                retry: configuration.jobRetry, handlers: handlers))
         services.append(
             Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
         services.append(retention)
@@ -153,7 +166,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store, clock: clock))
     SessionController(
         store: store, clock: clock, tokens: components.dependencies.tokens, sessionLifetime: configuration.sessionLifetime,
-        address: components.address, logger: components.logger, demo: configuration.demo
+        address: components.address, logger: components.logger, demo: configuration.demo, outbox: components.outbox
     ).addRoutes(to: api)
     UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost).addRoutes(to: api)
     TemplateController(store: store, clock: clock, gateway: components.gateway).addRoutes(to: api)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import Keyflow
+import KeyflowMail
 import KeyflowStore
 import Logging
 import NIOPosix
@@ -16,6 +17,7 @@ struct SessionController {
     let address: PublicAddress
     let logger: Logger
     let demo: Bool
+    let outbox: Outbox?
     static let magicLinkLifetime: TimeInterval = 7 * 86400
 
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
@@ -61,10 +63,12 @@ struct SessionController {
     struct MagicLinkView: Encodable {
         var url: String
         var expiresAt: Date
+        /// Whether the link is on its way to the client by e-mail (when a mail server is configured).
+        var emailed: Bool
     }
 
-    /// An internal user gets a one-time sign-in link for a client of the organization, to send them. In demo
-    /// mode it is also printed to the log.
+    /// An internal user gets a one-time sign-in link for a client of the organization. It is e-mailed to the
+    /// client when a mail server is configured, always shown to who asked, and printed to the log in demo mode.
     @Sendable func createMagicLink(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         guard actor.isInternal else { throw APIError.forbidden("only internal users invite clients") }
@@ -77,10 +81,31 @@ struct SessionController {
         let token = tokens.make()
         let now = clock.now()
         let expiresAt = now.addingTimeInterval(Self.magicLinkLifetime)
-        try await store.write { try await $0.insertMagicLink(token: token, userID: userID, now: now, expiresAt: expiresAt) }
         let url = "\(address.url)/magic/\(token)"
+        try await store.write { db in
+            try await db.insertMagicLink(token: token, userID: userID, now: now, expiresAt: expiresAt)
+            if let outbox {
+                let inviter = try await db.user(actor.userID)?.name ?? "Your contact"
+                try await outbox.enqueue(
+                    Self.invitation(to: user, from: inviter, url: url, lifetime: Self.magicLinkLifetime), in: db, now: now)
+            }
+        }
         if demo { logger.notice("demo magic link for \(user.email): \(url)") }
-        return try JSONBody.response(MagicLinkView(url: url, expiresAt: expiresAt), status: .created)
+        return try JSONBody.response(MagicLinkView(url: url, expiresAt: expiresAt, emailed: outbox != nil), status: .created)
+    }
+
+    static func invitation(to user: User, from inviter: String, url: String, lifetime: TimeInterval) -> MailMessage {
+        MailMessage(
+            to: user.email, subject: "Your sign-in link for Keyflow",
+            text: """
+                Hello \(user.name),
+
+                \(inviter) invites you to your workspace on Keyflow. Open this link to sign in; it works once and for \(Int(lifetime / 3600)) hours:
+
+                \(url)
+
+                If you did not expect this message, ignore it.
+                """)
     }
 
     struct MagicLinkRequest: Decodable { var token: String }

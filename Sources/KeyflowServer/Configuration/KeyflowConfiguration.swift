@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowMail
 import KeyflowStore
 import Logging
 
@@ -35,6 +36,8 @@ public struct KeyflowConfiguration: Sendable {
     public var reconcileInterval: Duration
     /// How often the retention worker looks for verification data past its retention period.
     public var retentionInterval: Duration
+    /// The mail server for clients' sign-in links; without one the links are only shown to who asked for them.
+    public var mail: SMTPSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -43,7 +46,7 @@ public struct KeyflowConfiguration: Sendable {
         logLevel: Logger.Level = .info, masterKey: String? = nil, masterKeyID: String = "k1",
         previousMasterKeys: [String: String] = [:], jumio: JumioConfiguration = .init(), runWorkers: Bool = true,
         jobPollInterval: Duration = .milliseconds(200), jobRetry: RetryPolicy = .init(base: 5, cap: 600),
-        reconcileInterval: Duration = .seconds(5), retentionInterval: Duration = .seconds(3600)
+        reconcileInterval: Duration = .seconds(5), retentionInterval: Duration = .seconds(3600), mail: SMTPSettings? = nil
     ) {
         self.host = host
         self.port = port
@@ -63,6 +66,7 @@ public struct KeyflowConfiguration: Sendable {
         self.jobRetry = jobRetry
         self.reconcileInterval = reconcileInterval
         self.retentionInterval = retentionInterval
+        self.mail = mail
     }
 
     /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.
@@ -101,15 +105,32 @@ public struct KeyflowConfiguration: Sendable {
             }
             previous[parts[0]] = parts[1]
         }
+        var mail: SMTPSettings?
+        if let url = reader.string("KEYFLOW_SMTP_URL") {
+            guard let from = reader.string("KEYFLOW_MAIL_FROM") else {
+                throw ConfigurationError(variable: "KEYFLOW_MAIL_FROM", problem: "must name the sender (Keyflow <no-reply@example.com>) when KEYFLOW_SMTP_URL is set")
+            }
+            do {
+                mail = try SMTPSettings(url: url, from: from)
+            } catch {
+                throw ConfigurationError(variable: "KEYFLOW_SMTP_URL", problem: "is unusable: \(error)")
+            }
+        }
+        let masterKey = reader.string("KEYFLOW_MASTER_KEY")
+        if mail != nil, masterKey == nil, !demo {
+            throw ConfigurationError(
+                variable: "KEYFLOW_MASTER_KEY",
+                problem: "must be set when KEYFLOW_SMTP_URL is: queued mail carries sign-in links and is stored sealed")
+        }
         self.init(
             host: host, port: port, publicURL: publicURL, store: store, demo: demo,
             attachmentMaxBytes: try reader.integer("KEYFLOW_ATTACHMENT_MAX_BYTES", range: 1...1_073_741_824)
                 ?? 10 * 1024 * 1024,
             sessionLifetime: TimeInterval(try reader.integer("KEYFLOW_SESSION_HOURS", range: 1...8760) ?? 12) * 3600,
             bcryptCost: UInt8(try reader.integer("KEYFLOW_BCRYPT_COST", range: 4...31) ?? 12), logLevel: level,
-            masterKey: reader.string("KEYFLOW_MASTER_KEY"), masterKeyID: reader.string("KEYFLOW_MASTER_KEY_ID") ?? "k1",
+            masterKey: masterKey, masterKeyID: reader.string("KEYFLOW_MASTER_KEY_ID") ?? "k1",
             previousMasterKeys: previous, jumio: try JumioConfiguration(reader, demo: demo),
-            runWorkers: try reader.bool("KEYFLOW_WORKERS") ?? true)
+            runWorkers: try reader.bool("KEYFLOW_WORKERS") ?? true, mail: mail)
         publicURLIsExplicit = publicURL != nil
     }
 }
