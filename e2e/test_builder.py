@@ -151,6 +151,16 @@ def test_build_a_template_in_the_builder_and_start_a_flow_from_it(keyflow_demo, 
     wait.until(lambda b: "checklist.pdf" in b.find_element(By.CSS_SELECTOR, "#steps > li:nth-child(1)").text)
     assert "Casey Client" in browser.find_element(By.CSS_SELECTOR, "#steps > li:nth-child(1)").text
 
+    # the owner gives Casey a one-time sign-in link; Casey opens it and finds the assignment in the chat panel
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'button[aria-label="Sign-in link for Casey Client"]'))).click()
+    link = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#magic-link input"))).get_attribute("value")
+    assert "/magic/" in link
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(link)
+    wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "KYC for Casey"))).click()
+    wait.until(lambda b: "“Send us your documents” is assigned to Casey Client" in b.find_element(By.ID, "timeline").text)
+    assert browser.find_elements(By.ID, "more") == [] or not browser.find_element(By.ID, "more").is_displayed()
+
 
 def test_an_instant_flow_is_built_in_the_same_builder_and_started(keyflow_demo, browser):
     wait = WebDriverWait(browser, 20)

@@ -108,6 +108,11 @@ def test_client_verifies_inside_the_workspace_without_reloading(keyflow_demo, br
     wait.until(lambda b: "verified Casey Client's identity" in b.execute_script("return document.getElementById('timeline').innerText"))
     assert "Your identity is verified" in browser.find_element(By.ID, "verification-status").text
     browser.save_screenshot(str(SCREENSHOTS / "workspace-verified.png"))
+    # on a phone's width the chat panel goes below the steps
+    browser.set_window_size(390, 844)
+    steps, chat = (browser.find_element(By.ID, "steps").rect, browser.find_element(By.ID, "chat-title").rect)
+    assert chat["y"] > steps["y"] and browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    browser.save_screenshot(str(SCREENSHOTS / "workspace-phone.png"))
 
 
 def test_a_rejected_attempt_is_explained_and_try_again_succeeds(keyflow_demo, browser):
