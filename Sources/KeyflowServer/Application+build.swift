@@ -129,6 +129,7 @@ struct Components: Sendable {
     func services(_ configuration: KeyflowConfiguration) -> [any Service] {
         var services: [any Service] = [store]
         if let sandbox { services.append(SandboxService(sandbox: sandbox)) }
+        if store.engine == .postgres { services.append(EventRelay(store: store, hub: hub, logger: logger)) }
         guard configuration.runWorkers else { return services }
         let verifications = self.verifications
         var handlers: [String: JobRunner.Handler] = [

@@ -14,7 +14,11 @@ import ServiceLifecycle
 /// transaction, so a state change and its timeline event commit together or not at all.
 public final class Store: Sendable {
     public let engine: StoreEngine
+    /// Names this process among the instances sharing a database, so it can ignore its own notifications.
+    public let instanceID = UUID()
     let databases: Databases
+    /// The connection settings, kept to open the dedicated LISTEN connection on PostgreSQL.
+    let postgres: SQLPostgresConfiguration?
     let logger: Logger
     private let eventLoop: any EventLoop
     private let ownsThreadPool: NIOThreadPool?
@@ -32,6 +36,7 @@ public final class Store: Sendable {
         // SQLite allows one writer at a time: a single pooled connection on one event loop serializes all
         // work without busy errors or upgrade deadlocks. PostgreSQL gets a pool on every loop.
         self.eventLoop = configuration.engine == .sqlite ? eventLoopGroup.next() : eventLoopGroup.any()
+        var postgresSettings: SQLPostgresConfiguration?
         switch configuration {
         case .sqlite(let path):
             databases.use(
@@ -45,12 +50,14 @@ public final class Store: Sendable {
             } catch {
                 throw StoreError.invalidConfiguration("KEYFLOW_DATABASE_URL is not a PostgreSQL URL (\(error))")
             }
+            postgresSettings = postgres
             databases.use(
                 .postgres(
                     configuration: postgres, maxConnectionsPerEventLoop: perLoop,
                     connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
                 as: .psql)
         }
+        self.postgres = postgresSettings
     }
 
     func database(logger: Logger? = nil) -> any Database {
@@ -60,14 +67,14 @@ public final class Store: Sendable {
 
     /// Runs queries outside a transaction.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
-        try await body(StoreSession(database(), engine: engine))
+        try await body(StoreSession(database(), engine: engine, origin: instanceID))
     }
 
     /// Runs queries in one transaction: all of them commit, or none.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
         try await database().transaction { db in
-            try await body(StoreSession(db, engine: self.engine))
+            try await body(StoreSession(db, engine: self.engine, origin: self.instanceID))
         }
     }
 
@@ -117,10 +124,13 @@ public final class Store: Sendable {
 public struct StoreSession: Sendable {
     let database: any Database
     public let engine: StoreEngine
+    /// The instance this session works for (`Store.instanceID`).
+    let origin: UUID
 
-    init(_ database: any Database, engine: StoreEngine) {
+    init(_ database: any Database, engine: StoreEngine, origin: UUID) {
         self.database = database
         self.engine = engine
+        self.origin = origin
     }
 
     var sql: any SQLDatabase { database as! any SQLDatabase }

@@ -28,6 +28,11 @@ extension StoreSession {
             }
             stored.append(StoredEvent(id: id, flowID: flowID, event: event))
         }
+        if engine == .postgres, let first = stored.first?.id, let last = stored.last?.id {
+            // Delivered to every listening instance when (and only if) this transaction commits.
+            let notice = TimelineNotice(origin: origin, flowID: flowID, firstID: first, lastID: last)
+            try await sql.raw("SELECT pg_notify(\(bind: TimelineNotice.channel), \(bind: notice.payload))").run()
+        }
         return stored
     }
 

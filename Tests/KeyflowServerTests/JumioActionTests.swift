@@ -22,7 +22,7 @@ struct JumioActionTests {
             #expect(first.href.contains("/sandbox/jumio/web/client?authorizationToken="))
 
             // the journey page reports its postMessage success before Jumio decides
-            try await carla.finishJourney(first.href, outcome: "pass")
+            try await API.finishJourney(first.href, outcome: "pass")
             _ = try await carla.call(.post, "/api/v1/actions/\(actionID)/verification/submitted", json: #"{"attemptId": "\#(first.attemptID)"}"#)
             let done = try await carla.waitForFlow(flowID, "the action to complete") { $0.actionStatuses == ["completed", "active"] }
             let outputs = try #require(done[list: "actions"][0]["outputs"] as? [String: Any])
@@ -47,7 +47,7 @@ struct JumioActionTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
             let first = try await carla.startVerification(actionID)
-            try await carla.finishJourney(first.href, outcome: "reject:FAKE")
+            try await API.finishJourney(first.href, outcome: "reject:FAKE")
             let failed = try await admin.waitForFlow(flowID, "the rejection") { $0.attempts(of: 0).first?[string: "status"] == "rejected" }
             #expect(failed.actionStatuses == ["active", "pending"])
             let attempt = try #require(failed.attempts(of: 0).first)
@@ -59,7 +59,7 @@ struct JumioActionTests {
 
             let second = try await carla.startVerification(actionID)
             #expect(second.attemptID != first.attemptID)
-            try await carla.finishJourney(second.href, outcome: "pass")
+            try await API.finishJourney(second.href, outcome: "pass")
             let done = try await carla.waitForFlow(flowID, "the second attempt to pass") { $0.actionStatuses == ["completed", "active"] }
             let attempts = done.attempts(of: 0)
             #expect(attempts.map { $0[string: "status"] } == ["rejected", "passed"])
@@ -76,7 +76,7 @@ struct JumioActionTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID, workflow: "idIdentityVerificationScreening")
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "warning:ALERT")
+            try await API.finishJourney(attempt.href, outcome: "warning:ALERT")
             try await admin.waitForFlow(flowID, "the warning") { $0.attempts(of: 0).first?[string: "status"] == "warning" }
             _ = try await carla.object(
                 .post, "/api/v1/actions/\(actionID)/verification/accept", json: #"{"comment": "me"}"#, expect: .forbidden)
@@ -105,7 +105,7 @@ struct JumioActionTests {
             try await carla.waitForFlow(flowID, "the expiry") { $0.attempts(of: 0).first?[string: "status"] == "expired" }
             #expect(try await carla.timelineKinds(flowID).contains("verificationExpired"))
             let second = try await carla.startVerification(actionID)
-            try await carla.finishJourney(second.href, outcome: "pass")
+            try await API.finishJourney(second.href, outcome: "pass")
             try await carla.waitForFlow(flowID, "the retry to pass") { $0.actionStatuses == ["completed", "active"] }
         }
     }
@@ -119,7 +119,7 @@ struct JumioActionTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await API.finishJourney(attempt.href, outcome: "pass")
             try await carla.waitForFlow(flowID, "completion") { $0.actionStatuses == ["completed", "active"] }
             try await Task.sleep(for: .milliseconds(300))
             let kinds = try await carla.timelineKinds(flowID)
@@ -138,7 +138,7 @@ struct JumioActionTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await API.finishJourney(attempt.href, outcome: "pass")
             try await carla.waitForFlow(flowID, "the reconciler to find the result") { $0.actionStatuses == ["completed", "active"] }
         }
     }

@@ -35,7 +35,7 @@ extension API {
     }
 
     /// What the journey page does on submit, with the sandbox outcome chosen (`pass`, `reject:FAKE`, …).
-    func finishJourney(_ href: String, outcome: String) async throws {
+    static func finishJourney(_ href: String, outcome: String) async throws {
         let components = try #require(URLComponents(string: href))
         let token = try #require(components.queryItems?.first { $0.name == "authorizationToken" }?.value)
         let page = try #require(href.split(separator: "?").first.map(String.init))

@@ -48,7 +48,7 @@ struct JumioSafetyTests {
             }
             #expect(bodies[1].contains(#""clientSecretSet":true"#))
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "reject:BLURRED")
+            try await API.finishJourney(attempt.href, outcome: "reject:BLURRED")
             try await admin.waitForFlow(flowID, "the rejection") { $0.attempts(of: 0).first?[string: "status"] == "rejected" }
             bodies.append(String(buffer: try await admin.call(.get, "/api/v1/flows/\(flowID)/timeline").body))
             bodies.append(String(buffer: try await carla.call(.get, "/api/v1/flows/\(flowID)").body))
@@ -74,7 +74,7 @@ struct JumioSafetyTests {
                 let (clientID, carla) = try await admin.addClient()
                 let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
                 let attempt = try await carla.startVerification(actionID)
-                try await carla.finishJourney(attempt.href, outcome: "pass")
+                try await API.finishJourney(attempt.href, outcome: "pass")
                 // the callback arrives and is stored, but this process stops before anything processes it
                 #expect(try await Self.waitForStoredCallback(first, attemptID: UUID(uuidString: attempt.attemptID)!))
                 #expect(try await admin.flow(flowID).actionStatuses == ["active", "pending"])
@@ -176,7 +176,7 @@ struct JumioSafetyTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await API.finishJourney(attempt.href, outcome: "pass")
             let done = try await carla.waitForFlow(flowID, "completion") { $0.actionStatuses == ["completed", "active"] }
             let account = try #require(done.attempts(of: 0).first?[string: "accountId"])
             let execution = try #require(done.attempts(of: 0).first?[string: "executionId"])
@@ -231,7 +231,7 @@ struct JumioPlacementTests {
             let ids = inserted[list: "actions"].compactMap { $0[string: "id"] }
             _ = try await admin.object(.post, "/api/v1/actions/\(ids[0])/complete", expect: .ok)
             let attempt = try await carla.startVerification(ids[1])
-            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await API.finishJourney(attempt.href, outcome: "pass")
             try await carla.waitForFlow(flowID, "the inserted Jumio action to pass") {
                 $0.actionStatuses == ["completed", "completed", "active"]
             }
@@ -260,7 +260,7 @@ struct RetentionTests {
             let (clientID, carla) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
             let attempt = try await carla.startVerification(actionID)
-            try await carla.finishJourney(attempt.href, outcome: "pass")
+            try await API.finishJourney(attempt.href, outcome: "pass")
             let done = try await admin.waitForFlow(flowID, "completion") { $0.actionStatuses == ["completed", "active"] }
             let account = try #require(done.attempts(of: 0).first?[string: "accountId"])
             let execution = try #require(done.attempts(of: 0).first?[string: "executionId"])

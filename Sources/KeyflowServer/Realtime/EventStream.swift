@@ -24,23 +24,23 @@ struct EventStream {
                     }
                 }
                 try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                var last = after ?? 0
-                // Subscribed before reading the backlog, so nothing committed in between is lost;
-                // ids already sent are skipped when they arrive live.
-                if after != nil {
-                    let missed = last
-                    for event in try await store.read({ try await $0.timeline(of: flowID, after: missed) }) {
+                // Subscribed before reading the backlog, so nothing committed in between is lost; an event
+                // already sent is skipped when it arrives live. Events relayed from other instances may arrive
+                // a little out of order, so what was sent is remembered by id, not by a high-water mark.
+                var sent = SentEvents(after: after ?? 0)
+                if let after {
+                    for event in try await store.read({ try await $0.timeline(of: flowID, after: after) }) {
                         try await writer.write(Self.frame(event))
-                        last = event.id
+                        sent.insert(event.id)
                     }
                 }
                 let stream = subscription.stream
                 try await withGracefulShutdownHandler {
                     for await item in stream {
                         switch item {
-                        case .event(let event) where event.id > last:
+                        case .event(let event) where sent.isNew(event.id):
                             try await writer.write(Self.frame(event))
-                            last = event.id
+                            sent.insert(event.id)
                         case .event:
                             continue
                         case .heartbeat:
@@ -58,6 +58,25 @@ struct EventStream {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
             body: body)
+    }
+
+    /// The ids a stream has sent: everything up to `floor`, and the recent ones above it.
+    struct SentEvents {
+        var floor: Int64
+        var recent = Set<Int64>()
+        static let window = 512
+
+        init(after: Int64) { floor = after }
+
+        func isNew(_ id: Int64) -> Bool { id > floor && !recent.contains(id) }
+
+        mutating func insert(_ id: Int64) {
+            recent.insert(id)
+            if recent.count > Self.window, let oldest = recent.min() {
+                recent.remove(oldest)
+                floor = max(floor, oldest)
+            }
+        }
     }
 
     static func frame(_ event: StoredEvent) throws -> ByteBuffer {

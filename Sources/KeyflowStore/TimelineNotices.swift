@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// "Flow F has new timeline events, ids A through B", sent by the instance that committed them to every other
+/// instance on the same PostgreSQL (`NOTIFY`), so their open event streams hear of it.
+public struct TimelineNotice: Sendable, Equatable {
+    static let channel = "keyflow_timeline"
+
+    public var origin: UUID
+    public var flowID: UUID
+    public var firstID: Int64
+    public var lastID: Int64
+
+    var payload: String { "\(origin.uuidString) \(flowID.uuidString) \(firstID) \(lastID)" }
+
+    init(origin: UUID, flowID: UUID, firstID: Int64, lastID: Int64) {
+        self.origin = origin
+        self.flowID = flowID
+        self.firstID = firstID
+        self.lastID = lastID
+    }
+
+    init?(payload: String) {
+        let parts = payload.split(separator: " ")
+        guard parts.count == 4, let origin = UUID(uuidString: String(parts[0])),
+            let flowID = UUID(uuidString: String(parts[1])), let first = Int64(parts[2]), let last = Int64(parts[3])
+        else { return nil }
+        self.init(origin: origin, flowID: flowID, firstID: first, lastID: last)
+    }
+}
+
+extension Store {
+    /// Hands each notice committed by *another* instance to `handle`, over a dedicated connection that is
+    /// opened again (after `retryAfter`) whenever it drops. Runs until cancelled; on SQLite (one process)
+    /// it returns at once.
+    public func followOtherInstances(
+        retryAfter: Duration = .seconds(1), onConnected: @Sendable () -> Void = {},
+        _ handle: @escaping @Sendable (TimelineNotice) async -> Void
+    ) async {
+        guard let postgres else { return }
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: databases.eventLoopGroup.any(), configuration: postgres.coreConfiguration, id: 1, logger: logger)
+                defer { Task { try? await connection.close() } }
+                let notifications = try await connection.listen(TimelineNotice.channel)
+                attempt = 0
+                onConnected()
+                for try await notification in notifications {
+                    guard let notice = TimelineNotice(payload: notification.payload), notice.origin != instanceID else { continue }
+                    await handle(notice)
+                }
+            } catch where Task.isCancelled {
+                return
+            } catch {
+                attempt += 1
+                logger.warning(
+                    "the connection that hears other instances' events dropped; opening it again",
+                    metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: retryAfter)
+        }
+    }
+}
