@@ -72,6 +72,7 @@ struct Components: Sendable {
     let logger: Logger
     let address: PublicAddress
     let hub = EventHub()
+    let metrics = Metrics()
     let flows: FlowService
     let gateway: JumioGateway
     let verifications: VerificationService
@@ -89,7 +90,7 @@ struct Components: Sendable {
         address = PublicAddress(configuration)
         flows = FlowService(store: store, hub: hub, clock: dependencies.clock)
         gateway = JumioGateway(
-            client: JumioClient(transport: dependencies.jumioTransport, logger: logger),
+            client: JumioClient(transport: dependencies.jumioTransport.metered(metrics, logger: logger), logger: logger),
             secrets: try Self.secrets(configuration, logger: logger), configuration: configuration.jumio, address: address)
         verifications = VerificationService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
@@ -132,10 +133,14 @@ struct Components: Sendable {
         if store.engine == .postgres { services.append(EventRelay(store: store, hub: hub, logger: logger)) }
         guard configuration.runWorkers else { return services }
         let verifications = self.verifications
+        let metrics = self.metrics
         var handlers: [String: JobRunner.Handler] = [
             VerificationService.queue: { job in
                 let payload = try VerificationJob.decode(job.payload)
                 try await verifications.process(attemptID: payload.attemptID, requireFinal: payload.source == .callback)
+                if payload.source == .callback {
+                    metrics.increment("keyflow_jumio_callbacks_total", ["result": "processed"], help: CallbackMetrics.help)
+                }
             }
         ]
         if let outbox { handlers[Outbox.queue] = outbox.deliver }
@@ -155,13 +160,17 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     let store = components.store
     let clock = components.dependencies.clock
     let router = Router(context: KeyflowRequestContext.self)
+    router.add(middleware: RequestTraceMiddleware(strictTransportSecurity: components.address.url.hasPrefix("https://")))
+    router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     router.add(middleware: ErrorMiddleware())
 
     let contract = try OpenAPIDocument.load()
     router.get("openapi.yaml") { _, _ in contract.response() }
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
-    JumioHookController(store: store, clock: clock, configuration: configuration.jumio, logger: components.logger)
-        .addRoutes(to: router)
+    OperationsController(components: components).addRoutes(to: router)
+    JumioHookController(
+        store: store, clock: clock, configuration: configuration.jumio, logger: components.logger, metrics: components.metrics
+    ).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store, clock: clock))

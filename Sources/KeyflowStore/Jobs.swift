@@ -20,6 +20,16 @@ public struct Job: Sendable, Equatable {
     public var leaseUntil: Date?
     public var lockedBy: String?
     public var lastError: String?
+    /// The request that led to the job, for following it through the logs.
+    public var requestID: String? = nil
+}
+
+/// How much waits in one queue: jobs queued, and how long the oldest due one has waited.
+public struct QueueDepth: Sendable, Equatable {
+    public var queue: String
+    public var queued: Int
+    public var running: Int
+    public var oldestWaitSeconds: Double
 }
 
 /// How long a failed job waits before its next attempt: doubling from `base`, never more than `cap`.

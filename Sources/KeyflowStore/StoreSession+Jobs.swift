@@ -5,14 +5,17 @@ extension StoreSession {
     /// Adds a job; with a `uniqueKey` a second enqueue of the same work is ignored and answers false.
     @discardableResult
     public func enqueue(
-        queue: String, payload: String, runAt: Date, maxAttempts: Int = 10, uniqueKey: String? = nil, now: Date
+        queue: String, payload: String, runAt: Date, maxAttempts: Int = 10, uniqueKey: String? = nil,
+        requestID: String? = nil, now: Date
     ) async throws -> Bool {
         let conflict: SQLQueryString = uniqueKey == nil ? "" : " ON CONFLICT (unique_key) DO NOTHING"
         let rows = try await sql.raw(
             """
-            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, created_at, updated_at)
+            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, request_id,
+                              created_at, updated_at)
             VALUES (\(bind: UUID().key), \(bind: queue), \(bind: payload), 'queued', 0, \(bind: maxAttempts),
-                    \(bind: runAt.seconds), \(bind: uniqueKey), \(bind: now.seconds), \(bind: now.seconds))\(conflict)
+                    \(bind: runAt.seconds), \(bind: uniqueKey), \(bind: requestID), \(bind: now.seconds),
+                    \(bind: now.seconds))\(conflict)
             RETURNING id
             """
         ).all()
@@ -94,6 +97,26 @@ extension StoreSession {
             attempts: try row.decode(column: "attempts", as: Int.self),
             maxAttempts: try row.decode(column: "max_attempts", as: Int.self), runAt: try row.date("run_at"),
             leaseUntil: try row.optionalDate("lease_until"), lockedBy: try row.decode(column: "locked_by", as: String?.self),
-            lastError: try row.decode(column: "last_error", as: String?.self))
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            requestID: try row.decode(column: "request_id", as: String?.self))
+    }
+
+    /// Each queue's depth, for `/metrics`.
+    public func queueDepths(now: Date) async throws -> [QueueDepth] {
+        try await sql.raw(
+            """
+            SELECT queue,
+                SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued,
+                SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
+                MIN(CASE WHEN status = 'queued' AND run_at <= \(bind: now.seconds) THEN run_at END) AS oldest
+            FROM jobs WHERE status IN ('queued', 'running') GROUP BY queue ORDER BY queue
+            """
+        ).all().map { row in
+            let oldest = try row.decode(column: "oldest", as: Double?.self)
+            return QueueDepth(
+                queue: try row.decode(column: "queue", as: String.self), queued: try row.decode(column: "queued", as: Int.self),
+                running: try row.decode(column: "running", as: Int.self),
+                oldestWaitSeconds: oldest.map { max(0, now.seconds - $0) } ?? 0)
+        }
     }
 }

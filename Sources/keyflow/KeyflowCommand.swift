@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration = try KeyflowConfiguration(
             environment: ProcessInfo.processInfo.environment, demo: demo ? true : nil)
+        KeyflowLogging.bootstrap(format: configuration.logFormat)
         if let port {
             configuration.port = port
             if ProcessInfo.processInfo.environment["KEYFLOW_PUBLIC_URL"] == nil {

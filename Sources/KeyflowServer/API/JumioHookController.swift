@@ -4,6 +4,11 @@ import JumioKit
 import KeyflowStore
 import Logging
 
+enum CallbackMetrics {
+    static let help =
+        "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), processed (its job ran), unknown token, refused source"
+}
+
 /// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is stored with a job to process it, in one
 /// transaction, and answered 200 at once; the job asks Jumio's retrieval API, as the body is only a hint.
 struct JumioHookController {
@@ -11,6 +16,7 @@ struct JumioHookController {
     let clock: AppClock
     let configuration: JumioConfiguration
     let logger: Logger
+    let metrics: Metrics
 
     func addRoutes(to router: Router<KeyflowRequestContext>) {
         router.post("hooks/jumio/:token", use: receive)
@@ -19,6 +25,7 @@ struct JumioHookController {
     @Sendable func receive(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let attempt = try await store.read({ try await $0.attempt(callbackToken: token) }) else {
+            count("unknown")
             logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(context.remoteAddress ?? "?")"])
             throw APIError.notFound("unknown callback")
         }
@@ -26,6 +33,7 @@ struct JumioHookController {
         if let region = JumioDataCenter(rawValue: attempt.dataCenter), configuration.checkCallbackSource {
             let allowed = configuration.callbackSources ?? region.callbackAddresses
             guard let source, allowed.contains(source) else {
+                count("refused")
                 logger.warning(
                     "Jumio callback from an address not on the allowlist",
                     metadata: ["from": "\(source ?? "?")", "attempt": "\(attempt.id)"])
@@ -41,15 +49,21 @@ struct JumioHookController {
         let text = String(buffer: body)
         let hint = (try? JumioCallback.decode(Data(text.utf8)))?.workflowExecution.status.rawValue
         let now = clock.now()
-        try await store.write { db in
+        let queued = try await store.write { db in
             _ = try await db.insertCallback(attemptID: attempt.id, body: text, statusHint: hint, remoteAddress: source, at: now)
-            try await db.enqueue(
+            return try await db.enqueue(
                 queue: VerificationService.queue,
                 payload: VerificationJob(attemptID: attempt.id, source: .callback).encoded(), runAt: now,
-                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", now: now)
+                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", requestID: RequestTrace.id, now: now)
         }
+        count("received")
+        if !queued { count("duplicate") }
         logger.info("Jumio callback stored", metadata: ["attempt": "\(attempt.id)", "status": "\(hint ?? "?")"])
         return try JSONBody.response(["received": true])
+    }
+
+    private func count(_ result: String) {
+        metrics.increment("keyflow_jumio_callbacks_total", ["result": result], help: CallbackMetrics.help)
     }
 
     /// The peer's address; behind a trusted proxy, the last address it forwarded.

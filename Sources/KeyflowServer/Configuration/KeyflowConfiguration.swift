@@ -38,6 +38,10 @@ public struct KeyflowConfiguration: Sendable {
     public var retentionInterval: Duration
     /// The mail server for clients' sign-in links; without one the links are only shown to who asked for them.
     public var mail: SMTPSettings?
+    /// When set, `/metrics` answers only requests bearing it.
+    public var metricsToken: String?
+    /// `text` or `json` lines on standard error (`keyflow serve` sets the logging system up with it).
+    public var logFormat: KeyflowLogging.Format = .text
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil,
@@ -46,7 +50,8 @@ public struct KeyflowConfiguration: Sendable {
         logLevel: Logger.Level = .info, masterKey: String? = nil, masterKeyID: String = "k1",
         previousMasterKeys: [String: String] = [:], jumio: JumioConfiguration = .init(), runWorkers: Bool = true,
         jobPollInterval: Duration = .milliseconds(200), jobRetry: RetryPolicy = .init(base: 5, cap: 600),
-        reconcileInterval: Duration = .seconds(5), retentionInterval: Duration = .seconds(3600), mail: SMTPSettings? = nil
+        reconcileInterval: Duration = .seconds(5), retentionInterval: Duration = .seconds(3600), mail: SMTPSettings? = nil,
+        metricsToken: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -67,6 +72,7 @@ public struct KeyflowConfiguration: Sendable {
         self.reconcileInterval = reconcileInterval
         self.retentionInterval = retentionInterval
         self.mail = mail
+        self.metricsToken = metricsToken
     }
 
     /// Reads the `KEYFLOW_*` variables; a value that cannot be used stops the start with its name.
@@ -130,8 +136,14 @@ public struct KeyflowConfiguration: Sendable {
             bcryptCost: UInt8(try reader.integer("KEYFLOW_BCRYPT_COST", range: 4...31) ?? 12), logLevel: level,
             masterKey: masterKey, masterKeyID: reader.string("KEYFLOW_MASTER_KEY_ID") ?? "k1",
             previousMasterKeys: previous, jumio: try JumioConfiguration(reader, demo: demo),
-            runWorkers: try reader.bool("KEYFLOW_WORKERS") ?? true, mail: mail)
+            runWorkers: try reader.bool("KEYFLOW_WORKERS") ?? true, mail: mail,
+            metricsToken: reader.string("KEYFLOW_METRICS_TOKEN"))
         publicURLIsExplicit = publicURL != nil
+        let format = reader.string("KEYFLOW_LOG_FORMAT") ?? "text"
+        guard let logFormat = KeyflowLogging.Format(rawValue: format) else {
+            throw ConfigurationError(variable: "KEYFLOW_LOG_FORMAT", problem: "must be text or json, got '\(format)'")
+        }
+        self.logFormat = logFormat
     }
 }
 

@@ -15,7 +15,9 @@ struct Outbox: Sendable {
 
     func enqueue(_ message: MailMessage, in db: StoreSession, now: Date) async throws {
         let sealed = secrets.seal(String(decoding: try JSONEncoder().encode(message), as: UTF8.self))
-        try await db.enqueue(queue: Self.queue, payload: sealed, runAt: now, maxAttempts: Self.maximumAttempts, now: now)
+        try await db.enqueue(
+            queue: Self.queue, payload: sealed, runAt: now, maxAttempts: Self.maximumAttempts, requestID: RequestTrace.id,
+            now: now)
     }
 
     func deliver(_ job: Job) async throws {

@@ -35,6 +35,9 @@ public final class EventHub: Sendable {
         subscription.continuation.finish()
     }
 
+    /// How many streams are open in this process.
+    var openStreams: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
     /// Call after the transaction that wrote the events has committed.
     public func publish(_ events: [StoredEvent]) {
         for event in events {

@@ -44,7 +44,9 @@ struct JobRunner: Service {
     private func runOne(_ job: Job) async {
         guard let handler = handlers[job.queue] else { return }
         do {
-            try await cancelWhenGracefulShutdown { try await handler(job) }
+            try await RequestTrace.$id.withValue(job.requestID ?? "job-\(job.id.uuidString.lowercased())") {
+                try await cancelWhenGracefulShutdown { try await handler(job) }
+            }
             let now = clock.now()
             try await store.write { try await $0.completeJob(job.id, worker: worker, now: now) }
         } catch where Task.isShuttingDownGracefully || Task.isCancelled {

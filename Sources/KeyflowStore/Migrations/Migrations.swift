@@ -13,6 +13,7 @@ extension Store {
             M0006_CreateAttachments(),
             M0007_CreateVerification(),
             M0008_CreateMagicLinks(),
+            M0009_AddJobRequestID(),
         ])
         return migrations
     }

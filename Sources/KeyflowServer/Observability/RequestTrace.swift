@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The id of the request (or of the job it led to) that the current task works for. Every log line written
+/// while it is set carries it as `request`, through the logger's metadata provider, so one id ties an HTTP
+/// request to the job it enqueued and to the Jumio calls that job made.
+public enum RequestTrace {
+    @TaskLocal public static var id: String?
+
+    public static let metadataProvider = Logger.MetadataProvider {
+        guard let id else { return [:] }
+        return ["request": .string(id)]
+    }
+
+    /// A caller's own `X-Request-Id` is kept when it is short and plain; anything else gets a fresh id.
+    static func id(from header: String?) -> String {
+        if let header, (1...64).contains(header.count),
+            header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        {
+            return header
+        }
+        return UUID().uuidString.lowercased()
+    }
+}
+
+/// Gives each request its id (echoed in `X-Request-Id`) and every response the headers that keep browsers
+/// careful: `nosniff`, a same-origin referrer policy, and HSTS when Keyflow is served over HTTPS.
+struct RequestTraceMiddleware: RouterMiddleware {
+    typealias Context = KeyflowRequestContext
+    let strictTransportSecurity: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let id = RequestTrace.id(from: request.headers[.init("X-Request-Id")!])
+        var response = try await RequestTrace.$id.withValue(id) { try await next(request, context) }
+        response.headers[.init("X-Request-Id")!] = id
+        if response.headers[.init("X-Content-Type-Options")!] == nil { response.headers[.init("X-Content-Type-Options")!] = "nosniff" }
+        if response.headers[.init("Referrer-Policy")!] == nil { response.headers[.init("Referrer-Policy")!] = "same-origin" }
+        if strictTransportSecurity {
+            response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+        }
+        return response
+    }
+}
