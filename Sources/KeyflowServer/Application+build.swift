@@ -173,13 +173,16 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     ).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 
+    let audit = AuditTrail(clock: clock)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store, clock: clock))
     SessionController(
         store: store, clock: clock, tokens: components.dependencies.tokens, sessionLifetime: configuration.sessionLifetime,
-        address: components.address, logger: components.logger, demo: configuration.demo, outbox: components.outbox
+        address: components.address, logger: components.logger, demo: configuration.demo, outbox: components.outbox,
+        limits: configuration.rateLimits, audit: audit
     ).addRoutes(to: api)
-    UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost).addRoutes(to: api)
-    TemplateController(store: store, clock: clock, gateway: components.gateway).addRoutes(to: api)
+    AuditController(store: store).addRoutes(to: api)
+    UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost, audit: audit).addRoutes(to: api)
+    TemplateController(store: store, clock: clock, gateway: components.gateway, audit: audit).addRoutes(to: api)
     FlowController(
         store: store, flows: components.flows, clock: clock,
         stream: EventStream(hub: components.hub, store: store, heartbeat: .seconds(15)), gateway: components.gateway
@@ -187,7 +190,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     ActionController(flows: components.flows, clock: clock).addRoutes(to: api)
     VerificationController(
         store: store, flows: components.flows, verifications: components.verifications,
-        retention: components.retention, gateway: components.gateway, clock: clock
+        retention: components.retention, gateway: components.gateway, clock: clock, audit: audit
     ).addRoutes(to: api)
     AttachmentController(store: store, clock: clock, maximumBytes: configuration.attachmentMaxBytes).addRoutes(to: api)
     return router

@@ -9,6 +9,8 @@ struct APIError: Error, Sendable {
     var code: String
     var message: String
     var field: String?
+    /// Seconds until trying again makes sense (sent as `Retry-After`).
+    var retryAfter: Int?
 
     static func badRequest(_ message: String, field: String? = nil) -> Self {
         .init(status: .badRequest, code: "bad_request", message: message, field: field)
@@ -72,7 +74,9 @@ struct APIError: Error, Sendable {
         let body = Body(error: .init(code: code, message: message, field: field))
         let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
         return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            status: status,
+            headers: retryAfter.map { [.contentType: "application/json; charset=utf-8", .retryAfter: String($0)] }
+                ?? [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -49,12 +49,13 @@ struct JumioHookController {
         let text = String(buffer: body)
         let hint = (try? JumioCallback.decode(Data(text.utf8)))?.workflowExecution.status.rawValue
         let now = clock.now()
+        let requestID = context.requestID
         let queued = try await store.write { db in
             _ = try await db.insertCallback(attemptID: attempt.id, body: text, statusHint: hint, remoteAddress: source, at: now)
             return try await db.enqueue(
                 queue: VerificationService.queue,
                 payload: VerificationJob(attemptID: attempt.id, source: .callback).encoded(), runAt: now,
-                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", requestID: RequestTrace.id, now: now)
+                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", requestID: requestID, now: now)
         }
         count("received")
         if !queued { count("duplicate") }

@@ -8,6 +8,7 @@ struct TemplateController {
     let store: Store
     let clock: AppClock
     let gateway: JumioGateway
+    let audit: AuditTrail
 
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.get("templates", use: list)
@@ -38,6 +39,7 @@ struct TemplateController {
             try await ActionChecks.verify(
                 template.actions, field: "actions", organizationID: actor.organizationID, in: db)
             try await db.insert(template)
+            try await auditSecrets(input, template: template, actor: actor, context: context, in: db)
         }
         return try JSONBody.response(TemplateView(template), status: .created)
     }
@@ -60,6 +62,7 @@ struct TemplateController {
             try await ActionChecks.verify(
                 template.actions, field: "actions", organizationID: actor.organizationID, in: db)
             try await db.update(template)
+            try await auditSecrets(input, template: template, actor: actor, context: context, in: db)
         }
         return try JSONBody.response(TemplateView(template))
     }
@@ -70,7 +73,12 @@ struct TemplateController {
         guard Access.canEdit(existing, as: actor) else {
             throw APIError.forbidden("only the template's creator or an admin can delete it")
         }
-        try await store.write { try await $0.deleteTemplate(existing.id) }
+        try await store.write { db in
+            try await db.deleteTemplate(existing.id)
+            try await audit.record(
+                .templateDeleted, organizationID: actor.organizationID, actorID: actor.userID,
+                subject: existing.id.uuidString, details: ["name": existing.name], context: context, in: db)
+        }
         return Response(status: .noContent)
     }
 
@@ -99,6 +107,17 @@ struct TemplateController {
         let earlier = try Array(draft.actions[..<(draft.position - 1)]).definitions(field: "actions", seal: { _ in "" })
         let scope = ReferenceScope(roles: draft.roles ?? [], variables: draft.variables ?? [], earlierActions: earlier)
         return try JSONBody.response(ListView(items: DataReferences.available(in: scope)))
+    }
+
+    /// A Jumio secret typed into a template is a credential change: audited, without the secret.
+    private func auditSecrets(
+        _ input: TemplateInput, template: FlowTemplate, actor: Actor, context: KeyflowRequestContext, in db: StoreSession
+    ) async throws {
+        for (index, action) in input.actions.enumerated() where action.jumio?.clientSecret != nil {
+            try await audit.record(
+                .jumioSecretSet, organizationID: actor.organizationID, actorID: actor.userID, subject: template.id.uuidString,
+                details: ["action": String(index + 1), "clientId": action.jumio?.clientId ?? ""], context: context, in: db)
+        }
     }
 
     private func visibleTemplate(_ request: Request, _ context: KeyflowRequestContext) async throws -> FlowTemplate {

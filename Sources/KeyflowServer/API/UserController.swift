@@ -10,6 +10,7 @@ struct UserController {
     let store: Store
     let clock: AppClock
     let bcryptCost: UInt8
+    let audit: AuditTrail
 
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.get("users", use: list)
@@ -35,7 +36,12 @@ struct UserController {
             try await NIOThreadPool.singleton.runIfActive { [bcryptCost] in Bcrypt.hash(password, cost: bcryptCost) }
         }
         let now = clock.now()
-        try await store.write { try await $0.insert(user, passwordHash: hash, at: now) }
+        try await store.write { db in
+            try await db.insert(user, passwordHash: hash, at: now)
+            try await audit.record(
+                .userCreated, organizationID: actor.organizationID, actorID: actor.userID, subject: user.id.uuidString,
+                details: ["role": user.role.rawValue], context: context, in: db)
+        }
         return try JSONBody.response(UserView(user), status: .created)
     }
 }

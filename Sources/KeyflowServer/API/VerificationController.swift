@@ -13,6 +13,7 @@ struct VerificationController {
     let retention: RetentionService
     let gateway: JumioGateway
     let clock: AppClock
+    let audit: AuditTrail
 
     func addRoutes(to api: RouterGroup<KeyflowRequestContext>) {
         api.post("actions/:id/verification", use: start)
@@ -50,7 +51,15 @@ struct VerificationController {
         let actionID = try context.id("id", of: "action")
         let comment = try await JSONBody.decode(CommentRequest.self, from: request).comment ?? ""
         let flowID = try await flows.flowID(ofAction: actionID)
-        let outcome = try await flows.change(flowID, by: actor) { flow, ctx in
+        let audit = self.audit
+        let outcome = try await flows.change(
+            flowID, visibleTo: actor,
+            alsoWrite: { flow, db in
+                try await audit.record(
+                    .verificationAccepted, organizationID: flow.organizationID, actorID: actor.userID,
+                    subject: actionID.uuidString, details: ["comment": comment], context: context, in: db)
+            }
+        ) { flow, ctx, _ in
             try flow.acceptVerification(actionID, by: actor, comment: comment, context: ctx)
         }
         return try JSONBody.response(FlowView(outcome.flow, people: outcome.people, now: clock.now()))
@@ -161,7 +170,13 @@ struct VerificationController {
         let record = JumioConnectionRecord(
             id: UUID(), organizationID: actor.organizationID, name: input.name, dataCenter: input.dataCenter.rawValue,
             clientID: input.clientId, sealedSecret: try gateway.seal(input.clientSecret), createdAt: clock.now())
-        try await store.write { try await $0.insert(record, createdBy: actor.userID) }
+        try await store.write { db in
+            try await db.insert(record, createdBy: actor.userID)
+            try await audit.record(
+                .jumioConnectionCreated, organizationID: actor.organizationID, actorID: actor.userID,
+                subject: record.id.uuidString, details: ["dataCenter": record.dataCenter, "clientId": record.clientID],
+                context: context, in: db)
+        }
         return try JSONBody.response(ConnectionView(record), status: .created)
     }
 
@@ -175,6 +190,11 @@ struct VerificationController {
             throw APIError.forbidden("only internal users can delete verification data")
         }
         let deleted = try await retention.purge(flowID: flowID, actor: actor)
+        try await store.write { db in
+            try await audit.record(
+                .verificationDataDeleted, organizationID: actor.organizationID, actorID: actor.userID,
+                subject: flowID.uuidString, details: ["jumioAccounts": String(deleted)], context: context, in: db)
+        }
         return try JSONBody.response(["deletedAccounts": deleted])
     }
 }

@@ -40,6 +40,8 @@ public struct KeyflowConfiguration: Sendable {
     public var mail: SMTPSettings?
     /// When set, `/metrics` answers only requests bearing it.
     public var metricsToken: String?
+    /// How often sign-ins and sign-in links may be tried.
+    var rateLimits = RateLimits()
     /// `text` or `json` lines on standard error (`keyflow serve` sets the logging system up with it).
     public var logFormat: KeyflowLogging.Format = .text
 
@@ -144,6 +146,8 @@ public struct KeyflowConfiguration: Sendable {
             throw ConfigurationError(variable: "KEYFLOW_LOG_FORMAT", problem: "must be text or json, got '\(format)'")
         }
         self.logFormat = logFormat
+        if let limit = try reader.integer("KEYFLOW_SIGN_IN_LIMIT", range: 1...100_000) { rateLimits.signIn.limit = limit }
+        if let limit = try reader.integer("KEYFLOW_MAGIC_LINK_LIMIT", range: 1...100_000) { rateLimits.magicLinks.limit = limit }
     }
 }
 

@@ -13,10 +13,10 @@ struct Outbox: Sendable {
     let secrets: SecretBox
     let logger: Logger
 
-    func enqueue(_ message: MailMessage, in db: StoreSession, now: Date) async throws {
+    func enqueue(_ message: MailMessage, requestID: String?, in db: StoreSession, now: Date) async throws {
         let sealed = secrets.seal(String(decoding: try JSONEncoder().encode(message), as: UTF8.self))
         try await db.enqueue(
-            queue: Self.queue, payload: sealed, runAt: now, maxAttempts: Self.maximumAttempts, requestID: RequestTrace.id,
+            queue: Self.queue, payload: sealed, runAt: now, maxAttempts: Self.maximumAttempts, requestID: requestID,
             now: now)
     }
 

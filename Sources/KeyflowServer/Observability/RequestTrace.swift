@@ -34,7 +34,9 @@ struct RequestTraceMiddleware: RouterMiddleware {
         -> Response
     {
         let id = RequestTrace.id(from: request.headers[.init("X-Request-Id")!])
-        var response = try await RequestTrace.$id.withValue(id) { try await next(request, context) }
+        var context = context
+        context.requestID = id
+        var response = try await RequestTrace.$id.withValue(id) { [context] in try await next(request, context) }
         response.headers[.init("X-Request-Id")!] = id
         if response.headers[.init("X-Content-Type-Options")!] == nil { response.headers[.init("X-Content-Type-Options")!] = "nosniff" }
         if response.headers[.init("Referrer-Policy")!] == nil { response.headers[.init("Referrer-Policy")!] = "same-origin" }

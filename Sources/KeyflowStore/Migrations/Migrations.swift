@@ -14,6 +14,7 @@ extension Store {
             M0007_CreateVerification(),
             M0008_CreateMagicLinks(),
             M0009_AddJobRequestID(),
+            M0010_CreateAuditAndRateLimits(),
         ])
         return migrations
     }
