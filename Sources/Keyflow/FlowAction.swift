@@ -29,6 +29,8 @@ public struct FlowAction: Codable, Sendable, Equatable, Identifiable {
     public var reason: String?
     /// Attempts at verifying, for Jumio actions.
     public var verification: VerificationState?
+    /// The reminders already sent for the current due date (absent in flows saved before reminders existed).
+    public var remindersSent: [ReminderKind]?
 
     public init(definition: ActionDefinition) {
         self.definition = definition

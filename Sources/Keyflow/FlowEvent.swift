@@ -7,6 +7,8 @@ public struct FlowEvent: Codable, Sendable, Equatable {
         case flowCompleted
         case flowCancelled
         case actionAssigned
+        case actionDueSoon
+        case actionOverdue
         case actionCompleted
         case actionApproved
         case actionRejected

@@ -150,6 +150,9 @@ struct Components: Sendable {
                 retry: configuration.jobRetry, handlers: handlers))
         services.append(
             Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
+        services.append(
+            ReminderService(
+                store: store, flows: flows, clock: dependencies.clock, logger: logger, interval: configuration.reminderInterval))
         services.append(retention)
         return services
     }

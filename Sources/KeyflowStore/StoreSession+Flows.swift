@@ -13,10 +13,11 @@ extension StoreSession {
         try await sql.raw(
             """
             INSERT INTO flows (id, organization_id, template_id, owner_id, name, status, version, document,
-                               created_at, updated_at)
+                               next_reminder_at, created_at, updated_at)
             VALUES (\(bind: flow.id.key), \(bind: flow.organizationID.key), \(bind: flow.templateID?.key),
                     \(bind: flow.ownerID.key), \(bind: flow.name), \(bind: flow.status.rawValue), 1,
-                    \(bind: try Documents.encode(flow)), \(bind: flow.createdAt.seconds), \(bind: now.seconds))
+                    \(bind: try Documents.encode(flow)), \(bind: flow.nextReminderAt?.seconds),
+                    \(bind: flow.createdAt.seconds), \(bind: now.seconds))
             """
         ).run()
         try await syncIndexes(of: flow)
@@ -28,13 +29,37 @@ extension StoreSession {
             """
             UPDATE flows SET name = \(bind: flow.name), status = \(bind: flow.status.rawValue),
                 version = \(bind: stored.version + 1), document = \(bind: try Documents.encode(flow)),
-                updated_at = \(bind: now.seconds)
+                next_reminder_at = \(bind: flow.nextReminderAt?.seconds), updated_at = \(bind: now.seconds)
             WHERE id = \(bind: flow.id.key) AND version = \(bind: stored.version)
             RETURNING version
             """
         ).all()
         guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
         try await syncIndexes(of: flow)
+    }
+
+    /// Flows with a reminder due at `now`, oldest first.
+    public func flowsDueForReminders(at now: Date, limit: Int) async throws -> [UUID] {
+        try await sql.raw(
+            """
+            SELECT id FROM flows WHERE next_reminder_at <= \(bind: now.seconds) AND status = 'active'
+            ORDER BY next_reminder_at LIMIT \(unsafeRaw: String(limit))
+            """
+        ).all().map { try $0.uuid("id") }
+    }
+
+    /// Takes (or renews) the lease `name` for `holder` until `now + duration`, unless another holder's lease is
+    /// still running. One statement, so two instances can never both hold it.
+    public func acquireLease(_ name: String, holder: String, for duration: Double, now: Date) async throws -> Bool {
+        let rows = try await sql.raw(
+            """
+            INSERT INTO leases (name, holder, until) VALUES (\(bind: name), \(bind: holder), \(bind: now.seconds + duration))
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+            WHERE leases.until < \(bind: now.seconds) OR leases.holder = excluded.holder
+            RETURNING holder
+            """
+        ).all()
+        return !rows.isEmpty
     }
 
     /// Members and action ids live in index tables too, so lists and `/actions/{id}` need no document scan.

@@ -243,6 +243,7 @@ struct JumioPlacementTests {
 final class MovableClock: Sendable {
     private let offset = Mutex<TimeInterval>(0)
     func advance(days: Double) { offset.withLock { $0 += days * 86400 } }
+    func set(to date: Date) { offset.withLock { $0 = date.timeIntervalSinceNow } }
     var appClock: AppClock { AppClock { Date().addingTimeInterval(self.offset.withLock { $0 }) } }
 }
 

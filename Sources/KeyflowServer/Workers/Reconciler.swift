@@ -4,12 +4,14 @@ import Logging
 import ServiceLifecycle
 
 /// Asks Jumio about attempts whose callback has not come, so a lost callback never leaves an action stuck.
-/// The first check is `reconcileAfter` after the start, then Jumio's recommended retry schedule.
+/// The first check is `reconcileAfter` after the start, then Jumio's recommended retry schedule. One instance
+/// of a cluster reconciles at a time, under the `reconciler` lease.
 struct Reconciler: Service {
     let store: Store
     let clock: AppClock
     let logger: Logger
     let interval: Duration
+    let holder = "reconciler-\(UUID().uuidString.prefix(8))"
 
     /// Seconds between checks, as Jumio recommends for retrieval retries; the last repeats.
     static let schedule: [Double] = [40, 60, 100, 160, 240, 340, 460, 600, 760, 940]
@@ -27,7 +29,9 @@ struct Reconciler: Service {
 
     func reconcileDue() async throws {
         let now = clock.now()
-        try await store.write { db in
+        let lease = max(30, 3 * Double(interval.components.seconds))
+        try await store.write { [holder] db in
+            guard try await db.acquireLease("reconciler", holder: holder, for: lease, now: now) else { return }
             for attempt in try await db.attemptsDue(at: now, limit: 100) {
                 let wait = Self.schedule[min(attempt.checkCount, Self.schedule.count - 1)]
                 try await db.enqueue(

@@ -15,6 +15,7 @@ extension Store {
             M0008_CreateMagicLinks(),
             M0009_AddJobRequestID(),
             M0010_CreateAuditAndRateLimits(),
+            M0011_AddRemindersAndLeases(),
         ])
         return migrations
     }
