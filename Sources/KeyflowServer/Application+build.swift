@@ -74,6 +74,7 @@ struct Components: Sendable {
     let hub = EventHub()
     let metrics = Metrics()
     let flows: FlowService
+    let webhooks: Webhooks
     let gateway: JumioGateway
     let verifications: VerificationService
     let retention: RetentionService
@@ -88,10 +89,14 @@ struct Components: Sendable {
         self.dependencies = dependencies
         self.logger = logger
         address = PublicAddress(configuration)
-        flows = FlowService(store: store, hub: hub, clock: dependencies.clock)
+        let secrets = try Self.secrets(configuration, logger: logger)
+        webhooks = Webhooks(
+            secrets: secrets, clock: dependencies.clock, logger: logger,
+            allowPrivateAddresses: configuration.webhooksAllowPrivateAddresses)
+        flows = FlowService(store: store, hub: hub, clock: dependencies.clock, webhooks: webhooks)
         gateway = JumioGateway(
             client: JumioClient(transport: dependencies.jumioTransport.metered(metrics, logger: logger), logger: logger),
-            secrets: try Self.secrets(configuration, logger: logger), configuration: configuration.jumio, address: address)
+            secrets: secrets, configuration: configuration.jumio, address: address)
         verifications = VerificationService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
             logger: logger)
@@ -144,6 +149,9 @@ struct Components: Sendable {
             }
         ]
         if let outbox { handlers[Outbox.queue] = outbox.deliver }
+        let webhooks = self.webhooks
+        let store = self.store
+        handlers[Webhooks.queue] = { job in try await webhooks.deliver(job, store: store) }
         services.append(
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
@@ -184,6 +192,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
         limits: configuration.rateLimits, audit: audit
     ).addRoutes(to: api)
     AuditController(store: store).addRoutes(to: api)
+    WebhookController(store: store, webhooks: components.webhooks, clock: clock, audit: audit).addRoutes(to: api)
     UserController(store: store, clock: clock, bcryptCost: configuration.bcryptCost, audit: audit).addRoutes(to: api)
     TemplateController(store: store, clock: clock, gateway: components.gateway, audit: audit).addRoutes(to: api)
     FlowController(

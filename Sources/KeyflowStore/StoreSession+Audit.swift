@@ -6,7 +6,7 @@ public struct AuditEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case signedIn, signInFailed, signedOut, magicLinkCreated, magicLinkUsed, userCreated
         case jumioConnectionCreated, jumioSecretSet, verificationAccepted, verificationDataDeleted, templateDeleted
-        case rateLimited
+        case rateLimited, webhookCreated, webhookDeleted
     }
 
     public var id: Int64

@@ -24,6 +24,7 @@ struct MultiInstanceTests {
                 "KEYFLOW_DATABASE_URL": database, "KEYFLOW_MASTER_KEY": TestServer.masterKey,
                 "KEYFLOW_JUMIO_SANDBOX_URL": sandboxURL, "KEYFLOW_LOG_LEVEL": "warning",
                 "KEYFLOW_SMTP_URL": "smtp+plain://127.0.0.1:\(mail.port)", "KEYFLOW_MAIL_FROM": "no-reply@bank.example",
+                "KEYFLOW_MAGIC_LINK_LIMIT": "100000",
             ]
             let a = try await ServerProcess.start(environment)
             defer { a.stop() }

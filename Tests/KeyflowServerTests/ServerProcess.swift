@@ -28,6 +28,17 @@ final class ServerProcess: @unchecked Sendable {
         return port
     }
 
+    /// Whether something listens on the port already.
+    static func isListening(_ port: Int) async throws -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            try await channel.close()
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// Starts the server with these variables (plus a free port) and waits until `/health` answers.
     static func start(_ environment: [String: String], port: Int? = nil) async throws -> ServerProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {

@@ -38,6 +38,8 @@ public struct KeyflowConfiguration: Sendable {
     public var retentionInterval: Duration
     /// The mail server for clients' sign-in links; without one the links are only shown to who asked for them.
     public var mail: SMTPSettings?
+    /// Let webhooks go to plain `http://` and to private or loopback addresses (development and tests).
+    public var webhooksAllowPrivateAddresses = false
     /// How often the reminder worker looks for actions due soon or overdue.
     public var reminderInterval: Duration = .seconds(60)
     /// When set, `/metrics` answers only requests bearing it.
@@ -148,6 +150,7 @@ public struct KeyflowConfiguration: Sendable {
             throw ConfigurationError(variable: "KEYFLOW_LOG_FORMAT", problem: "must be text or json, got '\(format)'")
         }
         self.logFormat = logFormat
+        webhooksAllowPrivateAddresses = try reader.bool("KEYFLOW_WEBHOOKS_ALLOW_PRIVATE") ?? false
         if let seconds = try reader.integer("KEYFLOW_REMINDER_INTERVAL", range: 1...86400) { reminderInterval = .seconds(seconds) }
         if let limit = try reader.integer("KEYFLOW_SIGN_IN_LIMIT", range: 1...100_000) { rateLimits.signIn.limit = limit }
         if let limit = try reader.integer("KEYFLOW_MAGIC_LINK_LIMIT", range: 1...100_000) { rateLimits.magicLinks.limit = limit }

@@ -2,12 +2,13 @@ import Foundation
 import Keyflow
 import KeyflowStore
 
-/// Runs a domain change on a flow as one unit: lock and load, decide, save with its events, then push the
-/// events to open streams once they are committed.
+/// Runs a domain change on a flow as one unit: lock and load, decide, save with its events and their webhook
+/// deliveries, then push the events to open streams once they are committed.
 struct FlowService: Sendable {
     let store: Store
     let hub: EventHub
     let clock: AppClock
+    let webhooks: Webhooks
 
     struct Outcome: Sendable {
         var flow: Flow
@@ -49,6 +50,7 @@ struct FlowService: Sendable {
             if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
             let storedEvents = try await db.append(events, to: flow.id)
+            try await webhooks.enqueue(storedEvents, organizationID: flow.organizationID, in: db, now: now)
             return Outcome(flow: flow, events: storedEvents, people: people)
         }
         hub.publish(outcome.events)
@@ -69,6 +71,7 @@ struct FlowService: Sendable {
             let (flow, events) = try make(context)
             try await db.insert(flow, at: now)
             let stored = try await db.append(events, to: flow.id)
+            try await webhooks.enqueue(stored, organizationID: flow.organizationID, in: db, now: now)
             return Outcome(flow: flow, events: stored, people: people)
         }
         hub.publish(outcome.events)

@@ -16,6 +16,7 @@ extension Store {
             M0009_AddJobRequestID(),
             M0010_CreateAuditAndRateLimits(),
             M0011_AddRemindersAndLeases(),
+            M0012_CreateWebhooks(),
         ])
         return migrations
     }
