@@ -95,7 +95,12 @@ struct Components: Sendable {
             allowPrivateAddresses: configuration.webhooksAllowPrivateAddresses)
         flows = FlowService(store: store, hub: hub, clock: dependencies.clock, webhooks: webhooks)
         gateway = JumioGateway(
-            client: JumioClient(transport: dependencies.jumioTransport.metered(metrics, logger: logger), logger: logger),
+            client: JumioClient(
+                transport: dependencies.jumioTransport.metered(metrics, logger: logger),
+                configuration: JumioClientConfiguration(
+                    initiationsPerSecond: configuration.jumio.initiationsPerSecond,
+                    initiationBurst: max(5, Int(configuration.jumio.initiationsPerSecond))),
+                logger: logger),
             secrets: secrets, configuration: configuration.jumio, address: address)
         verifications = VerificationService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
@@ -155,7 +160,7 @@ struct Components: Sendable {
         services.append(
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
-                retry: configuration.jobRetry, handlers: handlers))
+                retry: configuration.jobRetry, handlers: handlers, lease: configuration.jobLease))
         services.append(
             Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
         services.append(

@@ -23,6 +23,8 @@ public struct JumioConfiguration: Sendable {
     public var workflowKeys: JumioWorkflowKeys
     /// Verification data is reduced and the Jumio account deleted this many days after the action closes.
     public var retentionDays: Int
+    /// Account creations per second per Jumio tenant (Jumio asks for 1; raise it only for the sandbox).
+    public var initiationsPerSecond: Double = 1
 
     public init(
         sandboxEnabled: Bool = false, sandboxURL: String? = nil, sandboxProcessingDelay: Duration = .seconds(2),
@@ -74,5 +76,8 @@ public struct JumioConfiguration: Sendable {
             trustedProxies: reader.list("KEYFLOW_TRUSTED_PROXIES") ?? [],
             workflowKeys: JumioWorkflowKeys(overrides: overrides),
             retentionDays: try reader.integer("KEYFLOW_JUMIO_RETENTION_DAYS", range: 1...3650) ?? 90)
+        if let rate = try reader.integer("KEYFLOW_JUMIO_INITIATIONS_PER_SECOND", range: 1...100_000) {
+            initiationsPerSecond = Double(rate)
+        }
     }
 }

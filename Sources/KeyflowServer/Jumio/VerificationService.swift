@@ -92,7 +92,13 @@ struct VerificationService: Sendable {
     @discardableResult
     func process(attemptID: UUID, requireFinal: Bool) async throws -> Bool {
         guard let record = try await store.read({ try await $0.attempt(attemptID) }) else { return true }
-        guard record.open else { return true }
+        guard record.open else {
+            // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
+            // nothing left to do, and is marked so.
+            let now = clock.now()
+            try await store.write { try await $0.markCallbacksProcessed(attemptID: attemptID, at: now) }
+            return true
+        }
         guard let stored = try await store.read({ try await $0.flow(record.flowID) }),
             let settings = stored.flow.action(record.actionID)?.definition.jumio
         else { return true }

@@ -15,8 +15,9 @@ struct JobRunner: Service {
     let pollInterval: Duration
     let retry: RetryPolicy
     let handlers: [String: Handler]
+    /// Seconds a claimed job stays with its worker; when a worker dies, its jobs are taken again after this.
+    let lease: Double
     let worker = "worker-\(UUID().uuidString.prefix(8))"
-    static let lease: Double = 120
 
     func run() async throws {
         let queues = handlers.keys.sorted()
@@ -25,7 +26,7 @@ struct JobRunner: Service {
             do {
                 let now = clock.now()
                 jobs = try await store.write {
-                    try await $0.claimJobs(queues: queues, worker: worker, limit: 10, lease: Self.lease, now: now)
+                    try await $0.claimJobs(queues: queues, worker: worker, limit: 10, lease: lease, now: now)
                 }
             } catch {
                 logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
