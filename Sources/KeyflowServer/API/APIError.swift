@@ -72,7 +72,9 @@ struct APIError: Error, Sendable {
 
     func response() -> Response {
         let body = Body(error: .init(code: code, message: message, field: field))
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
         return Response(
             status: status,
             headers: retryAfter.map { [.contentType: "application/json; charset=utf-8", .retryAfter: String($0)] }

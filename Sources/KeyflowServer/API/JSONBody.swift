@@ -15,8 +15,17 @@ enum JSONBody {
         } catch {
             throw APIError.tooLarge("the body is larger than \(maximumBytes / 1024) KiB")
         }
+        let data = Data(buffer: buffer)
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+            let value = try JSONDecoder().decode(type, from: data)
+            if let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+                let (path, known) = UnknownFields.first(in: json, decodedAs: value)
+            {
+                let name = path.split(separator: ".").last.map(String.init) ?? path
+                throw APIError.badRequest(
+                    "there is no field '\(name)' here; the fields are \(known.joined(separator: ", "))", field: path)
+            }
+            return value
         } catch let error as DecodingError {
             throw APIError.badRequest(Self.explain(error), field: Self.path(of: error))
         } catch let error as APIError {

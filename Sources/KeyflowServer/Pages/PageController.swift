@@ -61,7 +61,10 @@ struct PageController {
         router.get("flows") { _, _ in page("flows", ["title": "Workspaces"]) }
         router.get("flows/new") { request, _ in
             if let template = request.uri.queryParameters.get("template") {
-                return page("start", ["title": "Start a flow", "templateID": template])
+                guard let id = UUID(uuidString: template) else {
+                    throw APIError.badRequest("'template' must be a template id (a UUID)", field: "template")
+                }
+                return page("start", ["title": "Start a flow", "templateID": id.uuidString])
             }
             return page("builder", ["title": "Instant flow", "mode": "instant", "templateMode": false])
         }
