@@ -53,6 +53,7 @@ public func buildApplication(
     let router = try buildRouter(components)
     try await PageController.load(demo: configuration.demo, store: store, gateway: components.gateway)
         .addRoutes(to: router)
+    components.routes.load(router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
@@ -73,6 +74,7 @@ struct Components: Sendable {
     let address: PublicAddress
     let hub = EventHub()
     let metrics = Metrics()
+    let routes = KnownRoutes()
     let flows: FlowService
     let webhooks: Webhooks
     let gateway: JumioGateway
@@ -179,6 +181,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     router.add(middleware: RequestTraceMiddleware(strictTransportSecurity: components.address.url.hasPrefix("https://")))
     router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(known: components.routes))
 
     let contract = try OpenAPIDocument.load()
     router.get("openapi.yaml") { _, _ in contract.response() }

@@ -56,6 +56,10 @@ struct BadInputTests {
             #expect(status == .unprocessableContent)
             #expect(try await admin.object(.get, "/api/v1/flows", expect: .ok)[list: "items"].count == 1, "nothing refused was stored")
 
+            let patch = try await client.execute(uri: "/api/v1/flows", method: .patch, headers: [.authorization: "Bearer \(token)"])
+            #expect(patch.status == .methodNotAllowed && patch.headers[.allow] == "GET, POST")
+            #expect(try await client.execute(uri: "/api/v1/nothing-here", method: .get).status == .notFound)
+
             let page = try await client.execute(uri: "/flows/new?template=%3Cscript%3E", method: .get)
             #expect(page.status == .badRequest && !String(buffer: page.body).contains("<script>"))
         }

@@ -11,6 +11,8 @@ struct APIError: Error, Sendable {
     var field: String?
     /// Seconds until trying again makes sense (sent as `Retry-After`).
     var retryAfter: Int?
+    /// More headers for the answer (`Allow` on a 405).
+    var headers: HTTPFields = [:]
 
     static func badRequest(_ message: String, field: String? = nil) -> Self {
         .init(status: .badRequest, code: "bad_request", message: message, field: field)
@@ -75,10 +77,9 @@ struct APIError: Error, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
-        return Response(
-            status: status,
-            headers: retryAfter.map { [.contentType: "application/json; charset=utf-8", .retryAfter: String($0)] }
-                ?? [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter { fields[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -86,9 +86,11 @@ struct VerificationController {
         let connection = try await connection(for: input, actor: actor)
         let result: TestConnectionResult
         do {
-            try await gateway.client.verifyCredentials(connection)
+            // A person is waiting for the answer: an unreachable Jumio is reported after a few seconds instead of
+            // after every retry (the call left behind is cancelled, not awaited).
+            try await Self.within(Self.testConnectionBudget) { try await gateway.client.verifyCredentials(connection) }
             result = .init(result: "ok", message: "Jumio accepted these credentials")
-        } catch .badCredentials, .permissionDenied {
+        } catch JumioError.badCredentials, JumioError.permissionDenied {
             result = .init(
                 result: "badCredentials",
                 message: "Jumio refused the client ID or secret; copy them again from Settings → API credentials → OAuth2 Clients")
@@ -96,6 +98,30 @@ struct VerificationController {
             result = .init(result: "unreachable", message: "Jumio could not be reached: \(error)")
         }
         return try JSONBody.response(result)
+    }
+
+    static let testConnectionBudget: Duration = .seconds(6)
+
+    /// The operation's answer, or `JumioError.unavailable` once `budget` has passed, whichever comes first.
+    static func within(_ budget: Duration, _ operation: @escaping @Sendable () async throws -> Void) async throws {
+        let (stream, continuation) = AsyncThrowingStream<Void, any Error>.makeStream()
+        let work = Task {
+            do {
+                try await operation()
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: budget)
+            continuation.finish(throwing: JumioError.unavailable("no answer within \(budget)"))
+        }
+        defer {
+            work.cancel()
+            timer.cancel()
+        }
+        for try await _ in stream {}
     }
 
     private func connection(for input: TestConnectionRequest, actor: Actor) async throws -> JumioConnection {
