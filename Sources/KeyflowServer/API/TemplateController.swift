@@ -103,6 +103,18 @@ struct TemplateController {
         guard (1...draft.actions.count + 1).contains(draft.position) else {
             throw APIError.invalid("position must be from 1 to \(draft.actions.count + 1)", field: "position")
         }
+        // The draft is not saved here, but what the picker is given must still be a possible draft.
+        try Naming.validateLabels(draft.roles ?? [], what: "role", field: "roles")
+        try Naming.validateLabels(draft.variables ?? [], what: "variable", field: "variables")
+        guard draft.actions.count <= FlowTemplate.maximumActions else {
+            throw APIError.invalid("at most \(FlowTemplate.maximumActions) actions", field: "actions")
+        }
+        for (index, action) in draft.actions.enumerated() {
+            try Naming.validateName(action.title, what: "title", field: "actions.\(index + 1).title")
+            guard (action.description ?? "").count <= ActionDefinition.maximumDescriptionLength else {
+                throw APIError.invalid("the description is too long", field: "actions.\(index + 1).description")
+            }
+        }
         // Only titles, types and form fields matter here; a secret in the draft is dropped, never sealed.
         let earlier = try Array(draft.actions[..<(draft.position - 1)]).definitions(field: "actions", seal: { _ in "" })
         let scope = ReferenceScope(roles: draft.roles ?? [], variables: draft.variables ?? [], earlierActions: earlier)
