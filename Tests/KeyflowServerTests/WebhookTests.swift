@@ -95,7 +95,13 @@ struct WebhookTests {
                     #expect(abs((Double(timestamp) ?? 0) - Date().timeIntervalSince1970) < 60)
                 }
 
-                let log = try await admin.object(.get, "/api/v1/webhooks/\(endpointID)/deliveries", expect: .ok)[list: "items"]
+                // the receiver has answered; the delivery log records it right after
+                var log: [[String: Any]] = []
+                for _ in 0..<200 {
+                    log = try await admin.object(.get, "/api/v1/webhooks/\(endpointID)/deliveries", expect: .ok)[list: "items"]
+                    if log.count == 2, log.allSatisfy({ $0[string: "status"] == "succeeded" }) { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 #expect(log.count == 2 && log.allSatisfy { $0[string: "status"] == "succeeded" })
                 let retried = try #require(log.first { $0["attempts"] as? Int == 2 })
                 #expect(repeated.contains(retried[string: "messageId"] ?? ""))
