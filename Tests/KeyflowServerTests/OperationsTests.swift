@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
+import Synchronization
 import HummingbirdTesting
 @testable import KeyflowServer
 import Testing
@@ -74,5 +76,41 @@ struct OperationsTests {
         #expect(warning["request"] == "trace-log-7" && warning["level"] == "warning")
         #expect(KeyflowLogging.redacted(["clientSecret": "s3cret", "email": "a@b.example", "attempt": "7"])
             == ["clientSecret": "[redacted]", "email": "[redacted]", "attempt": "7"])
+    }
+
+    @Test("a callback's request id follows it into its job and the Jumio calls the job makes")
+    func requestIDIntoJobs() async throws {
+        final class Lines: Sendable {
+            let recorded = Mutex<[(message: String, request: String?)]>([])
+        }
+        let lines = Lines()
+        struct Handler: LogHandler {
+            let lines: Lines
+            var metadataProvider: Logger.MetadataProvider?
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .trace
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                let request = metadataProvider?.get()["request"].map { "\($0)" }
+                lines.recorded.withLock { $0.append((event.message.description, request)) }
+            }
+        }
+        let logger = Logger(label: "keyflow") { _ in Handler(lines: lines, metadataProvider: RequestTrace.metadataProvider) }
+        let server = try await TestServer.make(.sqlite) { $0.logLevel = .trace }
+        try await server.run(.live, dependencies: Dependencies(logger: logger)) { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let (clientID, carla) = try await admin.addClient()
+            let flow = try await admin.jumioFlow(clientID: clientID)
+            let attempt = try await carla.startVerification(flow.actionID)
+            try await API.finishJourney(attempt.href, outcome: "pass")
+            try await carla.waitForFlow(flow.flowID, "the verification to pass") { $0.actionStatuses.first == "completed" }
+        }
+        let recorded = lines.recorded.withLock { $0 }
+        let stored = try #require(recorded.first { $0.message == "Jumio callback stored" }?.request)
+        #expect(recorded.contains { $0.message == "verification result applied" && $0.request == stored })
+        #expect(recorded.contains { $0.message == "Jumio call" && $0.request == stored }, "the job's retrieval calls carry it")
     }
 }
