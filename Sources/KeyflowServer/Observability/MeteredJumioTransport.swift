@@ -12,7 +12,7 @@ extension JumioTransport {
             var outcome = "error"
             defer {
                 let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = elapsed.inSeconds
                 metrics.increment(
                     "keyflow_jumio_calls_total", ["operation": operation, "outcome": outcome],
                     help: "Calls to Jumio by operation and outcome (HTTP status class, or error when no answer came)")

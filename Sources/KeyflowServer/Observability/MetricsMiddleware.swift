@@ -15,7 +15,7 @@ struct MetricsMiddleware: RouterMiddleware {
         defer {
             let elapsed = ContinuousClock.now - start
             let route = context.endpointPath ?? "unmatched"
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             metrics.increment(
                 "keyflow_http_requests_total", ["method": request.method.rawValue, "route": route, "status": String(status)],
                 help: "HTTP requests by method, route and status")

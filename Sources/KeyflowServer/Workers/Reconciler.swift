@@ -29,7 +29,7 @@ struct Reconciler: Service {
 
     func reconcileDue() async throws {
         let now = clock.now()
-        let lease = max(30, 3 * Double(interval.components.seconds))
+        let lease = leaseSeconds(every: interval)
         try await store.write { [holder] db in
             guard try await db.acquireLease("reconciler", holder: holder, for: lease, now: now) else { return }
             for attempt in try await db.attemptsDue(at: now, limit: 100) {

@@ -27,7 +27,7 @@ struct ReminderService: Service {
 
     private func holdsLease() async throws -> Bool {
         let now = clock.now()
-        let seconds = max(30, 3 * Double(interval.components.seconds))
+        let seconds = leaseSeconds(every: interval)
         return try await store.write { try await $0.acquireLease("reminders", holder: holder, for: seconds, now: now) }
     }
 
