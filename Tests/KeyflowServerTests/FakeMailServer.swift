@@ -4,7 +4,7 @@ import NIOPosix
 import Synchronization
 
 /// A small SMTP server on loopback that keeps what it receives: enough of RFC 5321 for Keyflow's client, with
-/// a switch to refuse the next messages the way a busy server does (451).
+/// switches to refuse the next messages the way a busy server does (451) or every recipient for good (550).
 final class FakeMailServer: Sendable {
     struct Received: Sendable {
         var from: String
@@ -28,7 +28,9 @@ final class FakeMailServer: Sendable {
         var received: [Received] = []
         var authentications: [String] = []
         var refuseNext = 0
-        var offerStartTLS = false
+        /// Answer every recipient 550, as for an address that does not exist.
+        var rejectRecipients = false
+        var recipientAttempts = 0
     }
 
     let state = Mutex(State())
@@ -100,8 +102,7 @@ final class FakeMailServer: Sendable {
         func respond(to line: String, _ context: ChannelHandlerContext) {
             let upper = line.uppercased()
             if upper.hasPrefix("EHLO") {
-                let tls = server.state.withLock { $0.offerStartTLS }
-                reply(context, tls ? "250-fake.test\r\n250-STARTTLS\r\n250 AUTH PLAIN" : "250-fake.test\r\n250 AUTH PLAIN")
+                reply(context, "250-fake.test\r\n250 AUTH PLAIN")
             } else if upper.hasPrefix("AUTH PLAIN ") {
                 server.state.withLock { $0.authentications.append(String(line.dropFirst(11))) }
                 reply(context, "235 2.7.0 accepted")
@@ -115,7 +116,11 @@ final class FakeMailServer: Sendable {
                 reply(context, refuse ? "451 4.3.2 try again later" : "250 ok")
             } else if upper.hasPrefix("RCPT TO:") {
                 to = String(line.dropFirst(8))
-                reply(context, "250 ok")
+                let reject = server.state.withLock { state in
+                    state.recipientAttempts += 1
+                    return state.rejectRecipients
+                }
+                reply(context, reject ? "550 5.1.1 no such mailbox" : "250 ok")
             } else if upper == "DATA" {
                 inData = true
                 reply(context, "354 end with <CRLF>.<CRLF>")

@@ -88,4 +88,29 @@ struct MailTests {
         }
         await mailServer.stop()
     }
+
+    @Test("an address the mail server refuses for good is tried once, not retried; the link is still shown")
+    func permanentRefusal() async throws {
+        let mailServer = try await FakeMailServer.start()
+        mailServer.state.withLock { $0.rejectRecipients = true }
+        let server = try await TestServer.make(.sqlite) { configuration in
+            configuration.mail = SMTPSettings(host: "127.0.0.1", port: mailServer.port, security: .none, from: "no-reply@bank.example")
+        }
+        try await server.run(.live) { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let (clientID, _) = try await admin.addClient()
+            let link = try await admin.object(.post, "/api/v1/users/\(clientID)/magic-link", expect: .created)
+            #expect(link[string: "url"]?.contains("/magic/") == true)
+            for _ in 0..<100 where mailServer.state.withLock({ $0.recipientAttempts }) == 0 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            // the test server retries failed jobs within fractions of a second: a transient failure would repeat
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(mailServer.state.withLock { $0.recipientAttempts } == 1)
+            #expect(mailServer.received.isEmpty)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(!metrics.contains(#"keyflow_jobs_queued{queue="mail.send"} 1"#))
+        }
+        await mailServer.stop()
+    }
 }

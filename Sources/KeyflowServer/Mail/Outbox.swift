@@ -25,8 +25,11 @@ struct Outbox: Sendable {
         do {
             try await client.send(message, messageID: "\(job.id)@keyflow")
             logger.info("mail sent", metadata: ["job": "\(job.id)", "host": "\(client.settings.host)"])
+        } catch where !error.isTransient {
+            // A refused address or message will be refused again: give up at once. The link was shown to
+            // whoever asked for it, so nothing is lost. The log names the job, never the address.
+            logger.error("mail refused for good; not retried", metadata: ["job": "\(job.id)", "error": "\(error)"])
         } catch {
-            // The recipient is personal data: the log names the job, never the address.
             logger.notice("mail not sent yet", metadata: ["job": "\(job.id)", "error": "\(error)"])
             throw error
         }

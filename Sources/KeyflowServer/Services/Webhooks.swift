@@ -156,14 +156,13 @@ struct Webhooks: Sendable {
         guard let url = URLComponents(string: text), let scheme = url.scheme, let host = url.host, !host.isEmpty,
             text.count <= 2000
         else { throw APIError.invalid("'\(text)' is not a URL like https://example.com/keyflow-events", field: "url") }
-        if allowPrivateAddresses { guard ["http", "https"].contains(scheme) else { throw .invalid("use an http(s):// URL", field: "url") } }
-        else {
-            guard scheme == "https" else { throw APIError.invalid("webhooks are sent only to https:// URLs", field: "url") }
-            guard !Self.isPrivate(host) else {
-                throw APIError.invalid(
-                    "\(host) is a private or loopback address; set KEYFLOW_WEBHOOKS_ALLOW_PRIVATE=true to allow it",
-                    field: "url")
-            }
+        let schemes = allowPrivateAddresses ? ["http", "https"] : ["https"]
+        guard schemes.contains(scheme) else {
+            throw APIError.invalid("webhooks are sent only to \(schemes.joined(separator: " or ")):// URLs", field: "url")
+        }
+        guard allowPrivateAddresses || !Self.isPrivate(host) else {
+            throw APIError.invalid(
+                "\(host) is a private or loopback address; set KEYFLOW_WEBHOOKS_ALLOW_PRIVATE=true to allow it", field: "url")
         }
     }
 
