@@ -98,6 +98,7 @@ extension JumioSandbox {
     /// Settles the clock and sends the callbacks that are due; failed ones are retried with back-off.
     public func tick() async {
         settle()
+        guard !configuration.holdsCallbacks else { return }
         let now = clock.now()
         let due = state.withLock { state -> [PendingCallback] in
             let due = state.pendingCallbacks.filter { $0.notBefore <= now }
@@ -117,6 +118,15 @@ extension JumioSandbox {
             retry.attempt = attempt
             retry.notBefore = now.addingTimeInterval(delay)
             state.withLock { $0.pendingCallbacks.append(retry) }
+        }
+    }
+
+    /// The callbacks due so far, for a host that sends them itself (`holdsCallbacks`); each is handed out once.
+    public func takeHeldCallbacks() -> [HeldCallback] {
+        settle()
+        return state.withLock { state in
+            defer { state.pendingCallbacks.removeAll() }
+            return state.pendingCallbacks.map { HeldCallback(url: $0.url, body: $0.body) }
         }
     }
 

@@ -78,6 +78,11 @@ public final class JumioSandbox: Sendable {
             guard let execution = state.executions[executionID] else { throw .notFound("no execution \(executionID)") }
             return execution.authorizationToken
         }
+        try completeJourney(authorizationToken: token, outcome: outcome)
+    }
+
+    /// The same, for a host that holds the journey link (its `authorizationToken`) rather than the execution id.
+    public func completeJourney(authorizationToken token: String, outcome: SandboxOutcome) throws(SandboxError) {
         try startJourney(authorizationToken: token)
         _ = try submitJourney(authorizationToken: token, outcome: outcome)
     }

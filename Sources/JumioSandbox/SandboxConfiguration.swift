@@ -19,13 +19,16 @@ public struct SandboxConfiguration: Sendable {
     /// Failed callback deliveries are retried this many times, doubling from `callbackRetryBase`.
     public var callbackAttempts: Int
     public var callbackRetryBase: Duration
+    /// Callbacks are kept for the host to take (`takeHeldCallbacks`) instead of being sent: a load generator
+    /// sends them itself to time how fast they are accepted.
+    public var holdsCallbacks: Bool
     public var faults: SandboxFaults
 
     public init(
         publicBaseURL: String, credentials: JumioCredentials? = nil, tokenLifetime: Duration = .seconds(3600),
         processingDelay: Duration = .seconds(2), sessionTimeout: Duration = .seconds(900),
         tickInterval: Duration = .milliseconds(250), callbackAttempts: Int = 6, callbackRetryBase: Duration = .seconds(1),
-        faults: SandboxFaults = .none
+        holdsCallbacks: Bool = false, faults: SandboxFaults = .none
     ) {
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         self.credentials = credentials
@@ -35,6 +38,7 @@ public struct SandboxConfiguration: Sendable {
         self.tickInterval = tickInterval
         self.callbackAttempts = callbackAttempts
         self.callbackRetryBase = callbackRetryBase
+        self.holdsCallbacks = holdsCallbacks
         self.faults = faults
     }
 }

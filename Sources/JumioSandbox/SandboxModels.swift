@@ -36,6 +36,12 @@ struct SandboxAccount: Sendable {
 }
 
 /// A callback waiting to be delivered.
+/// A callback the sandbox would have sent: where to, and the JSON body.
+public struct HeldCallback: Sendable {
+    public var url: String
+    public var body: Data
+}
+
 struct PendingCallback: Sendable {
     var url: String
     var body: Data

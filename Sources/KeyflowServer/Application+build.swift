@@ -101,7 +101,9 @@ struct Components: Sendable {
                 transport: dependencies.jumioTransport.metered(metrics, logger: logger),
                 configuration: JumioClientConfiguration(
                     initiationsPerSecond: configuration.jumio.initiationsPerSecond,
-                    initiationBurst: max(5, Int(configuration.jumio.initiationsPerSecond))),
+                    initiationBurst: max(5, Int(configuration.jumio.initiationsPerSecond)),
+                    retrievalsPerSecond: configuration.jumio.retrievalsPerSecond,
+                    retrievalBurst: max(15, Int(configuration.jumio.retrievalsPerSecond))),
                 logger: logger),
             secrets: secrets, configuration: configuration.jumio, address: address)
         verifications = VerificationService(

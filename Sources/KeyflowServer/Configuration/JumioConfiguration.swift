@@ -25,6 +25,9 @@ public struct JumioConfiguration: Sendable {
     public var retentionDays: Int
     /// Account creations per second per Jumio tenant (Jumio asks for 1; raise it only for the sandbox).
     public var initiationsPerSecond: Double = 1
+    /// Retrieval calls per second per Jumio tenant (Jumio's default quota is 15; raise it only for the sandbox
+    /// or when Jumio has granted more).
+    public var retrievalsPerSecond: Double = 15
 
     public init(
         sandboxEnabled: Bool = false, sandboxURL: String? = nil, sandboxProcessingDelay: Duration = .seconds(2),
@@ -78,6 +81,9 @@ public struct JumioConfiguration: Sendable {
             retentionDays: try reader.integer("KEYFLOW_JUMIO_RETENTION_DAYS", range: 1...3650) ?? 90)
         if let rate = try reader.integer("KEYFLOW_JUMIO_INITIATIONS_PER_SECOND", range: 1...100_000) {
             initiationsPerSecond = Double(rate)
+        }
+        if let rate = try reader.integer("KEYFLOW_JUMIO_RETRIEVALS_PER_SECOND", range: 1...100_000) {
+            retrievalsPerSecond = Double(rate)
         }
     }
 }

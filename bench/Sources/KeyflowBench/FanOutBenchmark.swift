@@ -1,0 +1,42 @@
+import Foundation
+
+/// Many clients watching one workspace: `clients` event streams open on one flow, then `messages` chat
+/// messages posted one after another; each message's push latency is timed on every stream.
+struct FanOutBenchmark {
+    struct Figures: Sendable {
+        var clients: Int
+        var latencies: Latencies
+        /// Pushes that never arrived (a stream that fell behind or closed).
+        var missing: Int
+        /// The server's resident memory with every stream open, MiB.
+        var residentWithStreams: Double
+    }
+
+    let admin: KeyflowAPI
+    let client: KeyflowAPI
+    let server: ServerUnderTest
+    let flowID: String
+    let clients: Int
+    let messages: Int
+
+    func run() async throws -> Figures {
+        let streams = try await EventStreams.open(
+            client, flowIDs: Array(repeating: flowID, count: clients), expected: messages, marker: EventStreams.benchMessage)
+        let resident = server.memory.resident
+        let clock = ContinuousClock()
+        var sentAt: [ContinuousClock.Instant] = []
+        for index in 0..<messages {
+            sentAt.append(clock.now)
+            try await admin.object(.POST, "/api/v1/flows/\(flowID)/messages", json: #"{"text": "bench-\#(index)"}"#, expect: 201)
+            // Spaced so each push is timed on its own rather than queued behind the previous one.
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let arrivals = await streams.finish(within: .seconds(30))
+        let latencies = arrivals.flatMap { stream in
+            stream.compactMap { mark, at in sentAt.indices.contains(mark) ? milliseconds(at - sentAt[mark]) : nil }
+        }
+        return Figures(
+            clients: clients, latencies: Latencies(latencies), missing: clients * messages - latencies.count,
+            residentWithStreams: resident)
+    }
+}

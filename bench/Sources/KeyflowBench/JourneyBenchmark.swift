@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import JumioSandbox
+import NIOCore
+import Synchronization
+
+/// The main journey under load against one running Keyflow: flows from a template whose first action is
+/// Jumio, verifications started, journeys finished in the sandbox, Jumio's callbacks delivered as fast as
+/// they are accepted, and each verification followed until its flow's next action is active.
+struct JourneyBenchmark {
+    struct Figures: Sendable {
+        var flowsStarted: LoadLoop.Result
+        var verificationsStarted: LoadLoop.Result
+        var callbacks: LoadLoop.Result
+        /// From the first callback sent to the last verification applied.
+        var verificationsPerSecond: Double
+        /// From a callback sent to its flow's next action showing as active on the flow's event stream.
+        var completion: Latencies
+        var cpuMillisecondsPerVerification: Double
+    }
+
+    let api: KeyflowAPI
+    let server: ServerUnderTest
+    let sandbox: BenchSandbox
+    let flows: Int
+    let concurrency: Int
+    /// How many of the flows have their event stream watched to time completion.
+    let watched: Int
+
+    static let adminEmail = "admin@bench.example"
+    static let adminPassword = "bench-admin-password"
+
+    func run() async throws -> (figures: Figures, sampleFlowID: String, client: KeyflowAPI, admin: KeyflowAPI) {
+        let admin = try await api.signedIn(Self.adminEmail, Self.adminPassword)
+        let (client, clientID) = try await makeClient(admin)
+        let templateID = try await makeTemplate(admin)
+
+        let actions = Mutex([String?](repeating: nil, count: flows))
+        let flowIDs = Mutex([String?](repeating: nil, count: flows))
+        let flowsStarted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
+            let flow = try await admin.object(
+                .POST, "/api/v1/flows",
+                json: #"{"templateId": "\#(templateID)", "name": "Bench \#(index)", "members": [{"userId": "\#(clientID)", "role": "Client"}]}"#,
+                expect: 201)
+            let actionID = (flow["actions"] as? [[String: Any]])?.first?["id"] as? String
+            actions.withLock { $0[index] = actionID }
+            flowIDs.withLock { $0[index] = flow["id"] as? String }
+        }
+        try Self.require(flowsStarted, "starting flows")
+
+        let links = Mutex([String?](repeating: nil, count: flows))
+        let verificationsStarted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
+            guard let actionID = actions.withLock({ $0[index] }) else { throw KeyflowAPI.Failure(description: "no action") }
+            let attempt = try await client.object(.POST, "/api/v1/actions/\(actionID)/verification", expect: 201)
+            links.withLock { $0[index] = attempt["href"] as? String }
+        }
+        try Self.require(verificationsStarted, "starting verifications")
+
+        let callbacks = try finishJourneys(links.withLock { $0 })
+        let ids = flowIDs.withLock { $0 }
+        let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
+        let watchers = try await EventStreams.open(
+            client, flowIDs: watchedIndices.map { ids[$0] ?? "" }, expected: 1, marker: EventStreams.kind("actionAssigned"))
+
+        let sent = Mutex([ContinuousClock.Instant?](repeating: nil, count: flows))
+        let processedBefore = try await processedCallbacks()
+        let cpuBefore = server.cpuSeconds
+        let clock = ContinuousClock()
+        let stormStarted = clock.now
+        let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
+            var request = HTTPClientRequest(url: callbacks[index].url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "Jumio Callback")
+            request.body = .bytes(ByteBuffer(bytes: callbacks[index].body))
+            sent.withLock { $0[index] = clock.now }
+            let (status, _) = try await api.send(request)
+            guard status == 200 else { throw KeyflowAPI.Failure(description: "callback answered \(status)") }
+        }
+        try Self.require(accepted, "delivering callbacks")
+        try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
+        let applied = clock.now
+        let cpu = server.cpuSeconds - cpuBefore
+        let arrivals = await watchers.finish(within: .seconds(10)).map { $0[0] }
+        let sentAt = sent.withLock { $0 }
+        let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
+            guard let arrival, let start = sentAt[index] else { return nil }
+            return milliseconds(arrival - start)
+        }
+        let figures = Figures(
+            flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: accepted,
+            verificationsPerSecond: Double(flows) / max(seconds(applied - stormStarted), 1e-9),
+            completion: Latencies(completion), cpuMillisecondsPerVerification: cpu * 1000 / Double(flows))
+        return (figures, ids.first.flatMap { $0 } ?? "", client, admin)
+    }
+
+    private func makeClient(_ admin: KeyflowAPI) async throws -> (KeyflowAPI, String) {
+        let user = try await admin.object(
+            .POST, "/api/v1/users",
+            json: #"{"email": "casey@bench.example", "name": "Casey Client", "role": "client", "password": "bench-client-password"}"#,
+            expect: 201)
+        guard let id = user["id"] as? String else { throw KeyflowAPI.Failure(description: "the new user has no id") }
+        return (try await api.signedIn("casey@bench.example", "bench-client-password"), id)
+    }
+
+    private func makeTemplate(_ admin: KeyflowAPI) async throws -> String {
+        let template = try await admin.object(
+            .POST, "/api/v1/templates",
+            json: #"{"name": "KYC", "roles": ["Client"], "actions": [{"type": "jumio", "title": "Verify your identity", "assignee": {"role": "Client"}, "jumio": {"dataCenter": "SANDBOX", "workflowType": "idVerification", "clientId": "bench", "clientSecret": "bench-secret"}}, {"type": "todo", "title": "Sign the mandate", "assignee": {"role": "Client"}}]}"#,
+            expect: 201)
+        guard let id = template["id"] as? String else { throw KeyflowAPI.Failure(description: "the template has no id") }
+        return id
+    }
+
+    /// Every journey submitted with a passing outcome; answers the callback each one produced, in flow order.
+    private func finishJourneys(_ links: [String?]) throws -> [HeldCallback] {
+        _ = sandbox.sandbox.takeHeldCallbacks()
+        return try links.enumerated().map { index, link in
+            guard let link, let token = URLComponents(string: link)?.queryItems?.first(where: { $0.name == "authorizationToken" })?.value
+            else { throw KeyflowAPI.Failure(description: "verification \(index) has no journey link") }
+            try sandbox.sandbox.completeJourney(authorizationToken: token, outcome: .pass)
+            guard let callback = sandbox.sandbox.takeHeldCallbacks().first else {
+                throw KeyflowAPI.Failure(description: "the sandbox made no callback for verification \(index)")
+            }
+            return callback
+        }
+    }
+
+    /// The server's count of callbacks whose job has run, from `/metrics`.
+    private func processedCallbacks() async throws -> Int {
+        let (_, body) = try await api.send(api.request(.GET, "/metrics"))
+        let line = String(buffer: body).split(separator: "\n").first {
+            $0.hasPrefix("keyflow_jumio_callbacks_total{") && $0.contains(#"result="processed""#)
+        }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? 0
+    }
+
+    private func waitForProcessed(_ target: Int, deadline: Duration) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var seen = 0
+        while clock.now - start < deadline {
+            seen = try await processedCallbacks()
+            if seen >= target { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw KeyflowAPI.Failure(description: "only \(seen) of \(target) callbacks were processed in time")
+    }
+
+    static func require(_ result: LoadLoop.Result, _ what: String) throws {
+        guard result.failures == 0 else {
+            throw KeyflowAPI.Failure(description: "\(what): \(result.failures) failed, the first with \(result.firstError ?? "?")")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// One store's figures, as printed and as written to JSON. Times are milliseconds, memory MiB, rates per second.
+struct StoreReport: Codable, Sendable {
+    struct Rate: Codable, Sendable {
+        var perSecond: Double
+        var p50: Double?
+        var p99: Double?
+        var p999: Double?
+        var count: Int
+
+        init(_ result: LoadLoop.Result) {
+            perSecond = result.perSecond
+            p50 = result.latencies.p50
+            p99 = result.latencies.p99
+            p999 = result.latencies.p999
+            count = result.latencies.count
+        }
+    }
+
+    struct Push: Codable, Sendable {
+        var clients: Int
+        var p50: Double?
+        var p99: Double?
+        var missing: Int
+    }
+
+    var store: String
+    var startToReadyMs: Double
+    var idleResidentMiB: Double
+    var flowsStarted: Rate
+    var verificationsStarted: Rate
+    var callbacksAccepted: Rate
+    var verificationsCompletedPerSecond: Double
+    var completionP50: Double?
+    var completionP99: Double?
+    var completionSamples: Int
+    var cpuMsPerVerification: Double
+    var ssePush: Push
+    var residentWithStreamsMiB: Double
+    var peakResidentMiB: Double
+    var health: Rate
+    var databaseTransactionsPerSecond: Double
+
+    /// Each figure with its machine limit, their ratio and the target, as rows of text.
+    var rows: [[String]] {
+        func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "–" }
+        func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
+        func ratio(_ value: Double, _ limit: Double) -> String { limit > 0 ? String(format: "%.2f", value / limit) : "–" }
+        let db = databaseTransactionsPerSecond
+        return [
+            ["flows started", rate(flowsStarted.perSecond), "\(rate(db)) tx", ratio(flowsStarted.perSecond, db), ""],
+            ["  latency p50 / p99", "\(ms(flowsStarted.p50)) / \(ms(flowsStarted.p99))", "", "", ""],
+            ["verifications started", rate(verificationsStarted.perSecond), "\(rate(db)) tx", ratio(verificationsStarted.perSecond, db), ""],
+            ["callbacks accepted", rate(callbacksAccepted.perSecond), "\(rate(health.perSecond)) /health",
+             ratio(callbacksAccepted.perSecond, health.perSecond), "≥ 5000/s"],
+            ["  latency p50", ms(callbacksAccepted.p50), ms(health.p50), ratio(callbacksAccepted.p50 ?? 0, health.p50 ?? 0), ""],
+            ["  latency p99", ms(callbacksAccepted.p99), ms(health.p99), ratio(callbacksAccepted.p99 ?? 0, health.p99 ?? 0), "≤ 20 ms"],
+            ["  latency p99.9", ms(callbacksAccepted.p999), ms(health.p999), ratio(callbacksAccepted.p999 ?? 0, health.p999 ?? 0), ""],
+            ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
+             ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
+            ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],
+            ["  CPU per verification", String(format: "%.2f ms", cpuMsPerVerification), "", "", ""],
+            ["SSE push to \(ssePush.clients) clients p50 / p99", "\(ms(ssePush.p50)) / \(ms(ssePush.p99))", "", "",
+             "p99 ≤ 100 ms"],
+            ["  pushes missing", "\(ssePush.missing)", "", "", "0"],
+            ["start to ready", ms(startToReadyMs), "", "", "≤ 1000 ms"],
+            ["RSS idle", String(format: "%.1f MiB", idleResidentMiB), "", "", "≤ 60 MiB"],
+            ["RSS with the streams open / peak", String(format: "%.1f / %.1f MiB", residentWithStreamsMiB, peakResidentMiB), "", "", ""],
+        ]
+    }
+
+    func table() -> String {
+        let header = ["\(store)", "Keyflow", "machine limit", "ratio", "target"]
+        let all = [header] + rows
+        let widths = (0..<header.count).map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.enumerated().map { index, row in
+            let line = row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+            return index == 0 ? line + "\n" + String(repeating: "-", count: line.count) : line
+        }.joined(separator: "\n")
+    }
+}
