@@ -74,6 +74,7 @@ struct Components: Sendable {
     let address: PublicAddress
     let hub = EventHub()
     let metrics = Metrics()
+    let jobWakeup = JobWakeup()
     let routes = KnownRoutes()
     let flows: FlowService
     let webhooks: Webhooks
@@ -142,7 +143,7 @@ struct Components: Sendable {
     }
 
     func services(_ configuration: KeyflowConfiguration) -> [any Service] {
-        var services: [any Service] = [store]
+        var services: [any Service] = [store, StreamHeartbeat(hub: hub, interval: .seconds(15))]
         if let sandbox { services.append(SandboxService(sandbox: sandbox)) }
         if store.engine == .postgres { services.append(EventRelay(store: store, hub: hub, logger: logger)) }
         guard configuration.runWorkers else { return services }
@@ -151,7 +152,9 @@ struct Components: Sendable {
         var handlers: [String: JobRunner.Handler] = [
             VerificationService.queue: { job in
                 let payload = try VerificationJob.decode(job.payload)
-                try await verifications.process(attemptID: payload.attemptID, requireFinal: payload.source == .callback)
+                try await verifications.process(
+                    attemptID: payload.attemptID, requireFinal: payload.source == .callback,
+                    expectProcessed: payload.hint == JumioExecutionStatus.processed.rawValue)
                 if payload.source == .callback {
                     metrics.increment("keyflow_jumio_callbacks_total", ["result": "processed"], help: CallbackMetrics.help)
                 }
@@ -164,7 +167,8 @@ struct Components: Sendable {
         services.append(
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
-                retry: configuration.jobRetry, handlers: handlers, lease: configuration.jobLease))
+                retry: configuration.jobRetry, handlers: handlers, lease: configuration.jobLease,
+                concurrency: configuration.jobConcurrency, wakeup: jobWakeup))
         services.append(
             Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
         services.append(
@@ -190,7 +194,8 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
     OperationsController(components: components).addRoutes(to: router)
     JumioHookController(
-        store: store, clock: clock, configuration: configuration.jumio, logger: components.logger, metrics: components.metrics
+        store: store, clock: clock, configuration: configuration.jumio, logger: components.logger, metrics: components.metrics,
+        jobWakeup: components.jobWakeup
     ).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 
@@ -207,7 +212,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     TemplateController(store: store, clock: clock, gateway: components.gateway, audit: audit).addRoutes(to: api)
     FlowController(
         store: store, flows: components.flows, clock: clock,
-        stream: EventStream(hub: components.hub, store: store, heartbeat: .seconds(15)), gateway: components.gateway
+        stream: EventStream(hub: components.hub, store: store), gateway: components.gateway
     ).addRoutes(to: api)
     ActionController(flows: components.flows, clock: clock).addRoutes(to: api)
     VerificationController(

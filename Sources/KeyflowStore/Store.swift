@@ -22,12 +22,17 @@ public final class Store: Sendable {
     let logger: Logger
     private let eventLoop: any EventLoop
     private let ownsThreadPool: NIOThreadPool?
+    /// SQLite's writes, committed in groups (nil on PostgreSQL, whose connections commit side by side).
+    private let groupCommit: GroupCommit?
+    /// Whether reads have connections of their own (a SQLite file).
+    private let hasReaders: Bool
 
     public init(
         _ configuration: StoreConfiguration, logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
-        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        // SQLite calls block: one thread may wait for the disk during a commit while the others serve reads.
+        let threadPool = NIOThreadPool(numberOfThreads: 4)
         threadPool.start()
         self.ownsThreadPool = threadPool
         self.engine = configuration.engine
@@ -41,6 +46,11 @@ public final class Store: Sendable {
         case .sqlite(let path):
             databases.use(
                 .sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
+            // In WAL mode readers never wait for the writer, so reads get connections of their own and go on
+            // while a group of writes waits for the disk.
+            databases.use(
+                .sqlite(.file(path), maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
+                as: .sqliteReaders)
         case .sqliteInMemory:
             databases.use(.sqlite(.memory, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
         case .postgres(let url, let perLoop):
@@ -58,6 +68,13 @@ public final class Store: Sendable {
                 as: .psql)
         }
         self.postgres = postgresSettings
+        if case .sqlite = configuration { hasReaders = true } else { hasReaders = false }
+        let (databases, loop, engine, origin) = (databases, eventLoop, configuration.engine, instanceID)
+        groupCommit = configuration.engine == .sqlite
+            ? GroupCommit(
+                database: { databases.database(logger: logger, on: loop)! },
+                session: { StoreSession($0, engine: engine, origin: origin) })
+            : nil
     }
 
     func database(logger: Logger? = nil) -> any Database {
@@ -67,13 +84,21 @@ public final class Store: Sendable {
 
     /// Runs queries outside a transaction.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
-        try await body(StoreSession(database(), engine: engine, origin: instanceID))
+        try await body(StoreSession(readDatabase(), engine: engine, origin: instanceID))
+    }
+
+    /// SQLite files have reader connections apart from the writer; in-memory SQLite and PostgreSQL read where
+    /// they write.
+    private func readDatabase() -> any Database {
+        guard hasReaders else { return database() }
+        return databases.database(.sqliteReaders, logger: logger, on: databases.eventLoopGroup.any())!
     }
 
     /// Runs queries in one transaction: all of them commit, or none.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
-        try await database().transaction { db in
+        if let groupCommit { return try await groupCommit.write(body) }
+        return try await database().transaction { db in
             try await body(StoreSession(db, engine: self.engine, origin: self.instanceID))
         }
     }
@@ -145,4 +170,9 @@ extension Store: Service {
         try? await gracefulShutdown()
         await shutdown()
     }
+}
+
+extension DatabaseID {
+    /// The read-only side of a SQLite file: its own pooled connections.
+    static let sqliteReaders = DatabaseID(string: "sqlite-readers")
 }

@@ -18,7 +18,7 @@ extension StoreSession {
     ) async throws -> AttachmentInfo {
         let info = AttachmentInfo(
             id: id, organizationID: organizationID, uploadedBy: uploadedBy, name: name, contentType: contentType,
-            size: data.count, sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+            size: data.count, sha256: SHA256.hash(data: data).hexadecimal)
         try await sql.raw(
             """
             INSERT INTO attachments (id, organization_id, uploaded_by, name, content_type, size, sha256, data, created_at)

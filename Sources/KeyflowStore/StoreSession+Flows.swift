@@ -35,7 +35,10 @@ extension StoreSession {
             """
         ).all()
         guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
-        try await syncIndexes(of: flow)
+        // Most changes move an action along; only new members or actions need the index tables touched.
+        if flow.memberIDs != stored.flow.memberIDs || flow.actions.map(\.id) != stored.flow.actions.map(\.id) {
+            try await syncIndexes(of: flow)
+        }
     }
 
     /// Flows with a reminder due at `now`, oldest first.

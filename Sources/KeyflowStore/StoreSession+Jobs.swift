@@ -36,7 +36,7 @@ extension StoreSession {
                 lease_until = \(bind: now.seconds + lease), updated_at = \(bind: now.seconds)
             WHERE id IN (
                 SELECT id FROM jobs
-                WHERE queue IN (\(names)) AND (
+                WHERE queue IN (\(names)) AND status IN ('queued', 'running') AND (
                     (status = 'queued' AND run_at <= \(bind: now.seconds))
                     OR (status = 'running' AND lease_until < \(bind: now.seconds)))
                 ORDER BY run_at LIMIT \(unsafeRaw: String(limit))\(skipLocked))

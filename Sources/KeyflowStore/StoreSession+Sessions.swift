@@ -6,7 +6,7 @@ import SQLKit
 extension StoreSession {
     /// Only a hash of a session token is stored, so a database leak does not hand out sign-ins.
     static func hash(token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexadecimal
     }
 
     public func insertSession(token: String, userID: UUID, now: Date, expiresAt: Date) async throws {

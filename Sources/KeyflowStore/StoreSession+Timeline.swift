@@ -12,22 +12,25 @@ public struct StoredEvent: Sendable, Equatable {
 extension StoreSession {
     /// Writes events in order; call it in the transaction that made the change they describe.
     public func append(_ events: [FlowEvent], to flowID: UUID) async throws -> [StoredEvent] {
-        var stored: [StoredEvent] = []
-        for event in events {
-            let row = try await sql.raw(
-                """
-                INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
-                VALUES (\(bind: flowID.key), \(bind: event.kind.rawValue), \(bind: event.actionID?.key),
-                        \(bind: event.actorID?.key), \(bind: event.text), \(bind: try Documents.encode(event.data)),
-                        \(bind: event.at.seconds))
-                RETURNING id
-                """
-            ).first()
-            guard let id = try row?.decode(column: "id", as: Int64.self) else {
-                throw StoreError.corruptRecord(entity: "timeline event", id: flowID.uuidString, reason: "no id returned")
-            }
-            stored.append(StoredEvent(id: id, flowID: flowID, event: event))
+        guard !events.isEmpty else { return [] }
+        // One statement for all of a change's events. Their ids come from one counter in row order, so the
+        // returned ids, sorted, belong to the events in order.
+        let rows = try events.map { event -> SQLQueryString in
+            """
+            (\(bind: flowID.key), \(bind: event.kind.rawValue), \(bind: event.actionID?.key), \(bind: event.actorID?.key),
+             \(bind: event.text), \(bind: try Documents.encode(event.data)), \(bind: event.at.seconds))
+            """
         }
+        let ids = try await sql.raw(
+            """
+            INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
+            VALUES \(rows.joined(separator: ", ")) RETURNING id
+            """
+        ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+        guard ids.count == events.count else {
+            throw StoreError.corruptRecord(entity: "timeline event", id: flowID.uuidString, reason: "\(ids.count) ids for \(events.count) events")
+        }
+        let stored = zip(ids, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
         if engine == .postgres, let first = stored.first?.id, let last = stored.last?.id {
             // Delivered to every listening instance when (and only if) this transaction commits.
             let notice = TimelineNotice(origin: origin, flowID: flowID, firstID: first, lastID: last)

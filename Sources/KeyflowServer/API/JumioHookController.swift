@@ -17,6 +17,7 @@ struct JumioHookController {
     let configuration: JumioConfiguration
     let logger: Logger
     let metrics: Metrics
+    let jobWakeup: JobWakeup
 
     func addRoutes(to router: Router<KeyflowRequestContext>) {
         router.post("hooks/jumio/:token", use: receive)
@@ -52,13 +53,18 @@ struct JumioHookController {
         let requestID = context.requestID
         let queued = try await store.write { db in
             _ = try await db.insertCallback(attemptID: attempt.id, body: text, statusHint: hint, remoteAddress: source, at: now)
-            return try await db.enqueue(
+            let queued = try await db.enqueue(
                 queue: VerificationService.queue,
-                payload: VerificationJob(attemptID: attempt.id, source: .callback).encoded(), runAt: now,
+                payload: VerificationJob(attemptID: attempt.id, source: .callback, hint: hint).encoded(), runAt: now,
                 uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", requestID: requestID, now: now)
+            if !queued, try await db.attempt(attempt.id)?.open == false {
+                // A repeat about an attempt already decided: nothing is left to do with it.
+                try await db.markCallbacksProcessed(attemptID: attempt.id, at: now)
+            }
+            return queued
         }
         count("received")
-        if !queued { count("duplicate") }
+        if queued { jobWakeup.notify() } else { count("duplicate") }
         logger.info("Jumio callback stored", metadata: ["attempt": "\(attempt.id)", "status": "\(hint ?? "?")"])
         return try JSONBody.response(["received": true])
     }

@@ -40,6 +40,8 @@ public struct KeyflowConfiguration: Sendable {
     public var mail: SMTPSettings?
     /// Seconds a claimed job stays with its worker before another may take it (when the worker died).
     public var jobLease: Double = 120
+    /// Jobs one process runs side by side.
+    public var jobConcurrency = 32
     /// Let webhooks go to plain `http://` and to private or loopback addresses (development and tests).
     public var webhooksAllowPrivateAddresses = false
     /// How often the reminder worker looks for actions due soon or overdue.
@@ -153,6 +155,7 @@ public struct KeyflowConfiguration: Sendable {
         }
         self.logFormat = logFormat
         if let seconds = try reader.integer("KEYFLOW_JOB_LEASE_SECONDS", range: 5...86400) { jobLease = Double(seconds) }
+        if let count = try reader.integer("KEYFLOW_JOB_CONCURRENCY", range: 1...1000) { jobConcurrency = count }
         webhooksAllowPrivateAddresses = try reader.bool("KEYFLOW_WEBHOOKS_ALLOW_PRIVATE") ?? false
         if let seconds = try reader.integer("KEYFLOW_REMINDER_INTERVAL", range: 1...86400) { reminderInterval = .seconds(seconds) }
         if let limit = try reader.integer("KEYFLOW_SIGN_IN_LIMIT", range: 1...100_000) { rateLimits.signIn.limit = limit }

@@ -89,8 +89,10 @@ struct VerificationService: Sendable {
 
     /// Asks Jumio's retrieval API where an attempt stands and applies it. Returns whether the attempt is
     /// finished; `requireFinal` (a callback said it is) makes a not-yet-final answer an error to retry.
+    /// `expectProcessed` (the callback said PROCESSED) asks for the details at once, whose answer carries the
+    /// status too, saving the status call; the callback itself is never believed.
     @discardableResult
-    func process(attemptID: UUID, requireFinal: Bool) async throws -> Bool {
+    func process(attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false) async throws -> Bool {
         guard let record = try await store.read({ try await $0.attempt(attemptID) }) else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
@@ -99,19 +101,14 @@ struct VerificationService: Sendable {
             try await store.write { try await $0.markCallbacksProcessed(attemptID: attemptID, at: now) }
             return true
         }
-        guard let stored = try await store.read({ try await $0.flow(record.flowID) }),
-            let settings = stored.flow.action(record.actionID)?.definition.jumio
-        else { return true }
-        let (_, connection) = try await store.read {
-            try await gateway.connection(for: settings, organizationID: record.organizationID, in: $0)
+        let found = try await store.read { db -> JumioConnection? in
+            guard let stored = try await db.flow(record.flowID),
+                let settings = stored.flow.action(record.actionID)?.definition.jumio
+            else { return nil }
+            return try await gateway.connection(for: settings, organizationID: record.organizationID, in: db).1
         }
-        let status = try await gateway.client.status(
-            accountID: record.accountID, executionID: record.executionID, on: connection)
-        let execution = status.workflowExecution.status
-        let details =
-            execution == .processed
-            ? try await gateway.client.details(accountID: record.accountID, executionID: record.executionID, on: connection)
-            : nil
+        guard let connection = found else { return true }
+        let (execution, details) = try await retrieve(record, on: connection, expectProcessed: expectProcessed)
         let result = JumioGateway.result(status: execution, details: details)
         guard result.outcome != .pending else {
             if requireFinal { throw NotFinalYet(status: execution.rawValue) }
@@ -127,6 +124,21 @@ struct VerificationService: Sendable {
         }
         logger.info("verification result applied", metadata: ["attempt": "\(attemptID)", "outcome": "\(result.outcome.rawValue)"])
         return true
+    }
+
+    /// The execution's status, and its details once it is PROCESSED.
+    private func retrieve(_ record: AttemptRecord, on connection: JumioConnection, expectProcessed: Bool) async throws
+        -> (JumioExecutionStatus, JumioExecutionDetails?)
+    {
+        let client = gateway.client
+        if expectProcessed {
+            let details = try await client.details(accountID: record.accountID, executionID: record.executionID, on: connection)
+            if let status = details.workflow?.status { return (status, status == .processed ? details : nil) }
+        }
+        let status = try await client.status(accountID: record.accountID, executionID: record.executionID, on: connection)
+            .workflowExecution.status
+        guard status == .processed else { return (status, nil) }
+        return (status, try await client.details(accountID: record.accountID, executionID: record.executionID, on: connection))
     }
 
     struct NotFinalYet: Error, CustomStringConvertible {

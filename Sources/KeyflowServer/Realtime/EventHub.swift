@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import KeyflowStore
 import Synchronization
 
@@ -9,7 +10,8 @@ public final class EventHub: Sendable {
     public init() {}
 
     enum StreamItem: Sendable {
-        case event(StoredEvent)
+        /// An event with its frame, encoded once for every stream it goes to.
+        case event(id: Int64, frame: ByteBuffer)
         case heartbeat
     }
 
@@ -38,11 +40,17 @@ public final class EventHub: Sendable {
     /// How many streams are open in this process.
     var openStreams: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
+    /// A keep-alive for every open stream.
+    func beat() {
+        for continuation in subscribers.withLock({ $0.values.flatMap(\.values) }) { continuation.yield(.heartbeat) }
+    }
+
     /// Call after the transaction that wrote the events has committed.
     public func publish(_ events: [StoredEvent]) {
         for event in events {
             let targets = subscribers.withLock { Array(($0[event.flowID] ?? [:]).values) }
-            for continuation in targets { continuation.yield(.event(event)) }
+            guard !targets.isEmpty, let frame = try? EventStream.frame(event) else { continue }
+            for continuation in targets { continuation.yield(.event(id: event.id, frame: frame)) }
         }
     }
 }

@@ -4,53 +4,43 @@ import KeyflowStore
 import ServiceLifecycle
 
 /// A flow's timeline as Server-Sent Events: first what the client missed (after `Last-Event-ID` or `?after=`),
-/// then each new event as it commits, with a comment line every `heartbeat` seconds to keep proxies from
-/// closing an idle stream. On shutdown the stream ends, and the `retry` hint brings clients back to a live
+/// then each new event as it commits, with the `StreamHeartbeat`'s comment line to keep proxies from closing
+/// an idle stream. On shutdown the stream ends, and the `retry` hint brings clients back to a live
 /// instance.
 struct EventStream {
     let hub: EventHub
     let store: Store
-    let heartbeat: Duration
 
     func response(flowID: UUID, after: Int64?) -> Response {
         let body = ResponseBody { writer in
             let subscription = hub.subscribe(to: flowID)
             defer { hub.unsubscribe(subscription) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: heartbeat)
-                        subscription.continuation.yield(.heartbeat)
+            try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+            // Subscribed before reading the backlog, so nothing committed in between is lost; an event
+            // already sent is skipped when it arrives live. Events relayed from other instances may arrive
+            // a little out of order, so what was sent is remembered by id, not by a high-water mark.
+            var sent = SentEvents(after: after ?? 0)
+            if let after {
+                for event in try await store.read({ try await $0.timeline(of: flowID, after: after) }) {
+                    try await writer.write(Self.frame(event))
+                    sent.insert(event.id)
+                }
+            }
+            let stream = subscription.stream
+            try await withGracefulShutdownHandler {
+                for await item in stream {
+                    switch item {
+                    case .event(let id, let frame) where sent.isNew(id):
+                        try await writer.write(frame)
+                        sent.insert(id)
+                    case .event:
+                        continue
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }
                 }
-                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                // Subscribed before reading the backlog, so nothing committed in between is lost; an event
-                // already sent is skipped when it arrives live. Events relayed from other instances may arrive
-                // a little out of order, so what was sent is remembered by id, not by a high-water mark.
-                var sent = SentEvents(after: after ?? 0)
-                if let after {
-                    for event in try await store.read({ try await $0.timeline(of: flowID, after: after) }) {
-                        try await writer.write(Self.frame(event))
-                        sent.insert(event.id)
-                    }
-                }
-                let stream = subscription.stream
-                try await withGracefulShutdownHandler {
-                    for await item in stream {
-                        switch item {
-                        case .event(let event) where sent.isNew(event.id):
-                            try await writer.write(Self.frame(event))
-                            sent.insert(event.id)
-                        case .event:
-                            continue
-                        case .heartbeat:
-                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        }
-                    }
-                } onGracefulShutdown: {
-                    subscription.continuation.finish()
-                }
-                group.cancelAll()
+            } onGracefulShutdown: {
+                subscription.continuation.finish()
             }
             try await writer.finish(nil)
         }

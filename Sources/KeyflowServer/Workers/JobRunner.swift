@@ -2,6 +2,7 @@ import Foundation
 import KeyflowStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Takes jobs from the durable queue and runs their handlers. A job whose handler throws is retried with
 /// back-off and dead after its last attempt; a job whose worker dies is taken again when its lease runs out;
@@ -17,26 +18,46 @@ struct JobRunner: Service {
     let handlers: [String: Handler]
     /// Seconds a claimed job stays with its worker; when a worker dies, its jobs are taken again after this.
     let lease: Double
+    /// Jobs run side by side, so a slow Jumio answer holds up only its own job.
+    let concurrency: Int
+    let wakeup: JobWakeup
     let worker = "worker-\(UUID().uuidString.prefix(8))"
 
     func run() async throws {
         let queues = handlers.keys.sorted()
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let jobs: [Job]
-            do {
-                let now = clock.now()
-                jobs = try await store.write {
-                    try await $0.claimJobs(queues: queues, worker: worker, limit: 10, lease: lease, now: now)
+        let running = RunningJobs()
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let free = concurrency - running.count
+                guard free > 0 else {
+                    await wakeup.wait(timeout: pollInterval)
+                    continue
                 }
-            } catch {
-                logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
-                jobs = []
+                let jobs: [Job]
+                do {
+                    let now = clock.now()
+                    jobs = try await store.write {
+                        try await $0.claimJobs(queues: queues, worker: worker, limit: free, lease: lease, now: now)
+                    }
+                } catch {
+                    logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
+                    jobs = []
+                }
+                if jobs.isEmpty {
+                    await wakeup.wait(timeout: pollInterval)
+                    continue
+                }
+                for job in jobs {
+                    running.add(1)
+                    // Below the requests' priority: a burst of background work must not slow the answers to
+                    // Jumio's callbacks and to people.
+                    group.addTask(priority: .low) {
+                        await runOne(job)
+                        running.add(-1)
+                        wakeup.notify()
+                    }
+                }
             }
-            if jobs.isEmpty {
-                await pause(for: pollInterval)
-                continue
-            }
-            for job in jobs { await runOne(job) }
         }
     }
 
@@ -64,4 +85,13 @@ struct JobRunner: Service {
             }
         }
     }
+}
+
+/// How many jobs this runner has in flight.
+final class RunningJobs: Sendable {
+    private let value = Atomic<Int>(0)
+
+    var count: Int { value.load(ordering: .relaxed) }
+
+    func add(_ delta: Int) { value.add(delta, ordering: .relaxed) }
 }

@@ -53,6 +53,8 @@ struct VerificationJob: Codable, Sendable {
 
     var attemptID: UUID
     var source: Source
+    /// The status the callback announced (a hint only; Jumio's retrieval API decides).
+    var hint: String?
 
     func encoded() -> String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
 

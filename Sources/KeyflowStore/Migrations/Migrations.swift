@@ -17,6 +17,7 @@ extension Store {
             M0010_CreateAuditAndRateLimits(),
             M0011_AddRemindersAndLeases(),
             M0012_CreateWebhooks(),
+            M0013_IndexOpenJobs(),
         ])
         return migrations
     }

@@ -42,7 +42,8 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             for engine in stores {
                 let report = try await StoreRun(binary: binary, engine: engine, scale: scale, http: http).run()
-                print(report.table() + "\n")
+                // Unbuffered, so each store's table shows as soon as it is done, also when output goes to a file.
+                FileHandle.standardOutput.write(Data((report.table() + "\n\n").utf8))
                 reports.append(report)
             }
         } catch {

@@ -1,0 +1,59 @@
+import Foundation
+import KeyflowStore
+import Logging
+import Synchronization
+import Testing
+
+@testable import KeyflowServer
+
+/// The job runner works on several jobs at once and starts on new work when woken, not at its next poll.
+@Suite("The job runner")
+struct JobRunnerTests {
+    @Test("a job that hangs holds up no other, and jobs queued here start before the next poll")
+    func sideBySide() async throws {
+        let store = try Store(.sqliteInMemory, logger: Logger(label: "test.jobs"))
+        try await store.migrate()
+        let done = Mutex<[String]>([])
+        let hanging = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let wakeup = JobWakeup()
+        let runner = JobRunner(
+            store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
+            retry: RetryPolicy(base: 1, cap: 1),
+            handlers: [
+                "test": { job in
+                    if job.payload == "hangs" { await withCheckedContinuation { c in hanging.withLock { $0 = c } } }
+                    done.withLock { $0.append(job.payload) }
+                }
+            ],
+            lease: 60, concurrency: 4, wakeup: wakeup)
+        let running = Task { try await runner.run() }
+
+        try await enqueue(["hangs"], in: store, waking: wakeup)
+        try await waitUntil { hanging.withLock { $0 != nil } }
+        try await enqueue(["a", "b", "c"], in: store, waking: wakeup)
+        // The poll interval is a minute: only the wake-up and a free slot beside the hanging job get these done.
+        try await waitUntil { done.withLock { Set($0) == ["a", "b", "c"] } }
+
+        hanging.withLock { $0 }?.resume()
+        try await waitUntil { done.withLock { $0.contains("hangs") } }
+        running.cancel()
+        _ = await running.result
+        await store.shutdown()
+    }
+
+    private func enqueue(_ payloads: [String], in store: Store, waking wakeup: JobWakeup) async throws {
+        let now = Date()
+        try await store.write { db in
+            for payload in payloads { _ = try await db.enqueue(queue: "test", payload: payload, runAt: now, now: now) }
+        }
+        wakeup.notify()
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<500 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the condition did not come true within 5 s")
+    }
+}
