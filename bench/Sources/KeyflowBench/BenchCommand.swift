@@ -15,6 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "A PostgreSQL server to benchmark on as well (a database keyflow_bench is created on it).")
     var postgresURL: String?
 
+    @Option(help: "Run on this store only: sqlite or postgres (default: SQLite, and PostgreSQL when --postgres-url is given).")
+    var store: String?
+
     @Option(help: "Flows started, verified and completed per store.") var flows = 5000
     @Option(help: "Requests the generator keeps in flight.") var concurrency = 64
     @Option(help: "Flows whose event stream is watched to time completion.") var watched = 500
@@ -35,9 +38,12 @@ struct BenchCommand: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("\(binary) is not an executable; build keyflow first or pass --keyflow")
         }
-        var stores: [StoreRun.Engine] = [.sqlite]
-        if let postgresURL { stores.append(.postgres(try PostgresURL(postgresURL))) }
-        let http = KeyflowAPI.makeHTTPClient(connections: scale.sseClients + scale.concurrency + 64)
+        var stores: [StoreRun.Engine] = store == "postgres" ? [] : [.sqlite]
+        if store != "sqlite", let postgresURL { stores.append(.postgres(try PostgresURL(postgresURL))) }
+        guard store == nil || ["sqlite", "postgres"].contains(store), !stores.isEmpty else {
+            throw ValidationError("--store takes sqlite or postgres; postgres needs --postgres-url")
+        }
+        let http = KeyflowAPI.makeHTTPClient(connections: scale.concurrency + 64)
         var reports: [StoreReport] = []
         do {
             for engine in stores {

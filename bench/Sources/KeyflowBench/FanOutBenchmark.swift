@@ -21,7 +21,7 @@ struct FanOutBenchmark {
 
     func run() async throws -> Figures {
         let streams = try await EventStreams.open(
-            client, flowIDs: Array(repeating: flowID, count: clients), expected: messages, marker: EventStreams.benchMessage)
+            client, flowIDs: Array(repeating: flowID, count: clients), marker: EventStreams.benchMessage)
         let resident = server.memory.resident
         let clock = ContinuousClock()
         var sentAt: [ContinuousClock.Instant] = []
@@ -31,7 +31,7 @@ struct FanOutBenchmark {
             // Spaced so each push is timed on its own rather than queued behind the previous one.
             try await Task.sleep(for: .milliseconds(250))
         }
-        let arrivals = await streams.finish(within: .seconds(30))
+        let arrivals = await streams.finish(expected: messages, within: .seconds(30))
         let latencies = arrivals.flatMap { stream in
             stream.compactMap { mark, at in sentAt.indices.contains(mark) ? milliseconds(at - sentAt[mark]) : nil }
         }

@@ -31,6 +31,7 @@ struct StoreReport: Codable, Sendable {
     var flowsStarted: Rate
     var verificationsStarted: Rate
     var callbacksAccepted: Rate
+    var repeatedCallbacksAccepted: Rate
     var verificationsCompletedPerSecond: Double
     var completionP50: Double?
     var completionP99: Double?
@@ -52,11 +53,16 @@ struct StoreReport: Codable, Sendable {
             ["flows started", rate(flowsStarted.perSecond), "\(rate(db)) tx", ratio(flowsStarted.perSecond, db), ""],
             ["  latency p50 / p99", "\(ms(flowsStarted.p50)) / \(ms(flowsStarted.p99))", "", "", ""],
             ["verifications started", rate(verificationsStarted.perSecond), "\(rate(db)) tx", ratio(verificationsStarted.perSecond, db), ""],
-            ["callbacks accepted", rate(callbacksAccepted.perSecond), "\(rate(health.perSecond)) /health",
+            ["callbacks accepted while verifying", rate(callbacksAccepted.perSecond), "\(rate(health.perSecond)) /health",
              ratio(callbacksAccepted.perSecond, health.perSecond), "≥ 5000/s"],
             ["  latency p50", ms(callbacksAccepted.p50), ms(health.p50), ratio(callbacksAccepted.p50 ?? 0, health.p50 ?? 0), ""],
             ["  latency p99", ms(callbacksAccepted.p99), ms(health.p99), ratio(callbacksAccepted.p99 ?? 0, health.p99 ?? 0), "≤ 20 ms"],
             ["  latency p99.9", ms(callbacksAccepted.p999), ms(health.p999), ratio(callbacksAccepted.p999 ?? 0, health.p999 ?? 0), ""],
+            ["callbacks accepted alone (repeats)", rate(repeatedCallbacksAccepted.perSecond), "\(rate(health.perSecond)) /health",
+             ratio(repeatedCallbacksAccepted.perSecond, health.perSecond), "≥ 5000/s"],
+            ["  latency p50 / p99 / p99.9",
+             "\(ms(repeatedCallbacksAccepted.p50)) / \(ms(repeatedCallbacksAccepted.p99)) / \(ms(repeatedCallbacksAccepted.p999))", "", "",
+             "p99 ≤ 20 ms"],
             ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],

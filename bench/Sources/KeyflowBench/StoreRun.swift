@@ -79,7 +79,8 @@ struct StoreRun {
             return StoreReport(
                 store: engine.name, startToReadyMs: milliseconds(server.startToReady), idleResidentMiB: idle,
                 flowsStarted: .init(figures.flowsStarted), verificationsStarted: .init(figures.verificationsStarted),
-                callbacksAccepted: .init(figures.callbacks), verificationsCompletedPerSecond: figures.verificationsPerSecond,
+                callbacksAccepted: .init(figures.callbacks), repeatedCallbacksAccepted: .init(figures.repeatedCallbacks),
+                verificationsCompletedPerSecond: figures.verificationsPerSecond,
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
