@@ -13,8 +13,11 @@ public struct JumioExecutionDetails: Sendable, Equatable {
     public var credentials: [Credential]
     /// Each capability (usability, imageChecks, extraction, …) with one result per credential it ran on.
     public var capabilities: [String: [Capability]]
+    /// The response as Jumio sent it; `raw` reads it as JSON when someone asks, since nothing on the hot path does.
+    private let body: Data
+
     /// The whole response as Jumio sent it.
-    public var raw: JSONValue
+    public var raw: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null }
 
     public struct Workflow: Codable, Sendable, Equatable {
         public var id: String?
@@ -78,27 +81,51 @@ public struct JumioExecutionDetails: Sendable, Equatable {
     }
 }
 
-extension JumioExecutionDetails: Decodable {
-    enum CodingKeys: String, CodingKey {
-        case workflow, account, createdAt, startedAt, completedAt, wipedOutAt, decision, credentials, capabilities
+extension JumioExecutionDetails {
+    /// Reads a details response; fails only when it is not a JSON object.
+    public init(json: Data) throws {
+        let fields = try JSONDecoder().decode(Fields.self, from: json)
+        workflow = fields.workflow
+        accountID = fields.accountID
+        createdAt = fields.createdAt
+        startedAt = fields.startedAt
+        completedAt = fields.completedAt
+        wipedOutAt = fields.wipedOutAt
+        decision = fields.decision
+        credentials = fields.credentials
+        capabilities = fields.capabilities
+        body = json
     }
 
-    struct AccountReference: Decodable { var id: String? }
+    /// The typed part of the response, each field read leniently.
+    private struct Fields: Decodable {
+        enum CodingKeys: String, CodingKey {
+            case workflow, account, createdAt, startedAt, completedAt, wipedOutAt, decision, credentials, capabilities
+        }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        workflow = try? container.decodeIfPresent(Workflow.self, forKey: .workflow)
-        accountID = (try? container.decodeIfPresent(AccountReference.self, forKey: .account))??.id
-        createdAt = try? container.decodeIfPresent(String.self, forKey: .createdAt)
-        startedAt = try? container.decodeIfPresent(String.self, forKey: .startedAt)
-        completedAt = try? container.decodeIfPresent(String.self, forKey: .completedAt)
-        wipedOutAt = try? container.decodeIfPresent(String.self, forKey: .wipedOutAt)
-        decision = try? container.decodeIfPresent(Decision.self, forKey: .decision)
-        credentials = (try? container.decodeIfPresent([Credential].self, forKey: .credentials)) ?? []
-        // One capability of an unexpected shape must not hide the others.
-        let lenient = ((try? container.decodeIfPresent([String: Lenient<[Capability]>].self, forKey: .capabilities)) ?? nil) ?? [:]
-        capabilities = lenient.compactMapValues(\.value)
-        raw = try JSONValue(from: decoder)
+        struct AccountReference: Decodable { var id: String? }
+
+        var workflow: Workflow?
+        var accountID: String?
+        var createdAt, startedAt, completedAt, wipedOutAt: String?
+        var decision: Decision?
+        var credentials: [Credential]
+        var capabilities: [String: [Capability]]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            workflow = try? container.decodeIfPresent(Workflow.self, forKey: .workflow)
+            accountID = (try? container.decodeIfPresent(AccountReference.self, forKey: .account))??.id
+            createdAt = try? container.decodeIfPresent(String.self, forKey: .createdAt)
+            startedAt = try? container.decodeIfPresent(String.self, forKey: .startedAt)
+            completedAt = try? container.decodeIfPresent(String.self, forKey: .completedAt)
+            wipedOutAt = try? container.decodeIfPresent(String.self, forKey: .wipedOutAt)
+            decision = try? container.decodeIfPresent(Decision.self, forKey: .decision)
+            credentials = (try? container.decodeIfPresent([Credential].self, forKey: .credentials)) ?? []
+            // One capability of an unexpected shape must not hide the others.
+            let lenient = ((try? container.decodeIfPresent([String: Lenient<[Capability]>].self, forKey: .capabilities)) ?? nil) ?? [:]
+            capabilities = lenient.compactMapValues(\.value)
+        }
     }
 }
 

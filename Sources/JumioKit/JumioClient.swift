@@ -114,7 +114,11 @@ public final class JumioClient: Sendable {
         let response = try await perform("retrieval.details", on: connection, pacing: .retrieval) { token in
             self.request("GET", connection.endpoints.retrievalBase + path, token: token)
         }
-        return try Self.decode(JumioExecutionDetails.self, response)
+        do {
+            return try JumioExecutionDetails(json: response.body)
+        } catch {
+            throw .invalidResponse("JumioExecutionDetails: \(error)")
+        }
     }
 
     // MARK: Deletion

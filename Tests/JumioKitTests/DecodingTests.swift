@@ -10,7 +10,7 @@ struct DecodingTests {
     }
 
     func details(_ name: String) throws -> JumioExecutionDetails {
-        try JSONDecoder().decode(JumioExecutionDetails.self, from: try fixture(name))
+        try JumioExecutionDetails(json: try fixture(name))
     }
 
     @Test("a REJECTED execution keeps its labels and the dependency chain")
