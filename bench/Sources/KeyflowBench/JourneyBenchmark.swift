@@ -19,6 +19,8 @@ struct JourneyBenchmark {
         /// From a callback sent to its flow's next action showing as active on the flow's event stream.
         var completion: Latencies
         var cpuMillisecondsPerVerification: Double
+        /// The same for this process: the generator, and the sandbox answering Keyflow's retrievals.
+        var generatorCPUMillisecondsPerVerification: Double
     }
 
     let api: KeyflowAPI
@@ -67,6 +69,7 @@ struct JourneyBenchmark {
         let sent = Mutex([ContinuousClock.Instant?](repeating: nil, count: flows))
         let processedBefore = try await processedCallbacks()
         let cpuBefore = server.cpuSeconds
+        let generatorBefore = processCPUSeconds("self")
         let clock = ContinuousClock()
         let stormStarted = clock.now
         let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
@@ -77,6 +80,7 @@ struct JourneyBenchmark {
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
         let cpu = server.cpuSeconds - cpuBefore
+        let generatorCPU = processCPUSeconds("self") - generatorBefore
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
         let sentAt = sent.withLock { $0 }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
@@ -91,7 +95,8 @@ struct JourneyBenchmark {
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: accepted,
             repeatedCallbacks: repeats,
             verificationsPerSecond: Double(flows) / max(seconds(applied - stormStarted), 1e-9),
-            completion: Latencies(completion), cpuMillisecondsPerVerification: cpu * 1000 / Double(flows))
+            completion: Latencies(completion), cpuMillisecondsPerVerification: cpu * 1000 / Double(flows),
+            generatorCPUMillisecondsPerVerification: generatorCPU * 1000 / Double(flows))
         return (figures, ids.first.flatMap { $0 } ?? "", client, admin)
     }
 

@@ -37,6 +37,7 @@ struct StoreReport: Codable, Sendable {
     var completionP99: Double?
     var completionSamples: Int
     var cpuMsPerVerification: Double
+    var generatorCpuMsPerVerification: Double
     var ssePush: Push
     var residentWithStreamsMiB: Double
     var peakResidentMiB: Double
@@ -67,6 +68,7 @@ struct StoreReport: Codable, Sendable {
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],
             ["  CPU per verification", String(format: "%.2f ms", cpuMsPerVerification), "", "", ""],
+            ["  generator and sandbox CPU per verification", String(format: "%.2f ms", generatorCpuMsPerVerification), "", "", ""],
             ["SSE push to \(ssePush.clients) clients p50 / p99", "\(ms(ssePush.p50)) / \(ms(ssePush.p99))", "", "",
              "p99 ≤ 100 ms"],
             ["  pushes missing", "\(ssePush.missing)", "", "", "0"],

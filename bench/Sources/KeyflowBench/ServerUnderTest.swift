@@ -76,18 +76,21 @@ final class ServerUnderTest: @unchecked Sendable {
     }
 
     /// CPU time (user + system) the process has used so far, in seconds.
-    var cpuSeconds: Double {
-        let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
-        // The fields after the command name (which may hold spaces) start after the last ')'.
-        guard let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    var cpuSeconds: Double { processCPUSeconds("\(process.processIdentifier)") }
 
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
+}
+
+/// CPU time (user + system) a process has used so far, in seconds; `"self"` for this one.
+func processCPUSeconds(_ pid: String) -> Double {
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    guard let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -83,6 +83,7 @@ struct StoreRun {
                 verificationsCompletedPerSecond: figures.verificationsPerSecond,
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
+                generatorCpuMsPerVerification: figures.generatorCPUMillisecondsPerVerification,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, peakResidentMiB: peak, health: .init(health),
                 databaseTransactionsPerSecond: database)
