@@ -38,40 +38,65 @@ struct JourneyBenchmark {
         let admin = try await api.signedIn(Self.adminEmail, Self.adminPassword)
         let (client, clientID) = try await makeClient(admin)
         let templateID = try await makeTemplate(admin)
+        let (flowsStarted, started) = try await startFlows(templateID: templateID, clientID: clientID, as: admin)
+        let (verificationsStarted, links) = try await startVerifications(started.map(\.actionID), as: client)
+        let callbacks = try finishJourneys(links)
+        let verified = try await deliverAndFollow(callbacks, flowIDs: started.map(\.flowID), watchingAs: client)
+        // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
+        // again times acceptance with no verification work beside it.
+        let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
+        try Self.require(repeats, "repeating callbacks")
+        let figures = Figures(
+            flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
+            repeatedCallbacks: repeats, verificationsPerSecond: verified.perSecond, completion: verified.completion,
+            cpuMillisecondsPerVerification: verified.serverCPU * 1000 / Double(flows),
+            generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows))
+        return (figures, started.first?.flowID ?? "", client, admin)
+    }
 
-        let actions = Mutex([String?](repeating: nil, count: flows))
-        let flowIDs = Mutex([String?](repeating: nil, count: flows))
-        let flowsStarted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
+    /// Starts the flows; answers each one's id and the id of its Jumio action.
+    private func startFlows(templateID: String, clientID: String, as admin: KeyflowAPI) async throws
+        -> (LoadLoop.Result, [(flowID: String, actionID: String)])
+    {
+        let started = Mutex([(flowID: String, actionID: String)?](repeating: nil, count: flows))
+        let result = await LoadLoop(count: flows, concurrency: concurrency).run { index in
             let flow = try await admin.object(
                 .POST, "/api/v1/flows",
                 json: #"{"templateId": "\#(templateID)", "name": "Bench \#(index)", "members": [{"userId": "\#(clientID)", "role": "Client"}]}"#,
                 expect: 201)
-            let actionID = (flow["actions"] as? [[String: Any]])?.first?["id"] as? String
-            actions.withLock { $0[index] = actionID }
-            flowIDs.withLock { $0[index] = flow["id"] as? String }
+            guard let flowID = flow["id"] as? String,
+                let actionID = (flow["actions"] as? [[String: Any]])?.first?["id"] as? String
+            else { throw KeyflowAPI.Failure(description: "the new flow has no id or no first action") }
+            started.withLock { $0[index] = (flowID, actionID) }
         }
-        try Self.require(flowsStarted, "starting flows")
+        try Self.require(result, "starting flows")
+        return (result, started.withLock { $0.compactMap { $0 } })
+    }
 
+    /// The client starts each Jumio action's verification; answers the journey links.
+    private func startVerifications(_ actionIDs: [String], as client: KeyflowAPI) async throws -> (LoadLoop.Result, [String?]) {
         let links = Mutex([String?](repeating: nil, count: flows))
-        let verificationsStarted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
-            guard let actionID = actions.withLock({ $0[index] }) else { throw KeyflowAPI.Failure(description: "no action") }
-            let attempt = try await client.object(.POST, "/api/v1/actions/\(actionID)/verification", expect: 201)
+        let result = await LoadLoop(count: flows, concurrency: concurrency).run { index in
+            let attempt = try await client.object(.POST, "/api/v1/actions/\(actionIDs[index])/verification", expect: 201)
             links.withLock { $0[index] = attempt["href"] as? String }
         }
-        try Self.require(verificationsStarted, "starting verifications")
+        try Self.require(result, "starting verifications")
+        return (result, links.withLock { $0 })
+    }
 
-        let callbacks = try finishJourneys(links.withLock { $0 })
-        let ids = flowIDs.withLock { $0 }
+    /// Sends every callback as fast as they are accepted and waits until each verification is applied,
+    /// following the watched flows on their event streams and the server's CPU time meanwhile.
+    private func deliverAndFollow(_ callbacks: [HeldCallback], flowIDs: [String], watchingAs client: KeyflowAPI) async throws
+        -> (accepted: LoadLoop.Result, perSecond: Double, completion: Latencies, serverCPU: Double, generatorCPU: Double)
+    {
         let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
         let watchers = try await EventStreams.open(
-            client, flowIDs: watchedIndices.map { ids[$0] ?? "" }, marker: EventStreams.kind("actionAssigned"))
-
+            client, flowIDs: watchedIndices.map { flowIDs[$0] }, marker: EventStreams.kind("actionAssigned"))
         let sent = Mutex([ContinuousClock.Instant?](repeating: nil, count: flows))
         let processedBefore = try await processedCallbacks()
-        let cpuBefore = server.cpuSeconds
-        let generatorBefore = processCPUSeconds("self")
+        let (serverBefore, generatorBefore) = (server.cpuSeconds, processCPUSeconds("self"))
         let clock = ContinuousClock()
-        let stormStarted = clock.now
+        let started = clock.now
         let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
             sent.withLock { $0[index] = clock.now }
             try await deliver(callbacks[index])
@@ -79,25 +104,14 @@ struct JourneyBenchmark {
         try Self.require(accepted, "delivering callbacks")
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
-        let cpu = server.cpuSeconds - cpuBefore
-        let generatorCPU = processCPUSeconds("self") - generatorBefore
+        let (serverCPU, generatorCPU) = (server.cpuSeconds - serverBefore, processCPUSeconds("self") - generatorBefore)
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
         let sentAt = sent.withLock { $0 }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
             guard let arrival, let start = sentAt[index] else { return nil }
             return milliseconds(arrival - start)
         }
-        // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
-        // again times acceptance with no verification work beside it.
-        let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
-        try Self.require(repeats, "repeating callbacks")
-        let figures = Figures(
-            flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: accepted,
-            repeatedCallbacks: repeats,
-            verificationsPerSecond: Double(flows) / max(seconds(applied - stormStarted), 1e-9),
-            completion: Latencies(completion), cpuMillisecondsPerVerification: cpu * 1000 / Double(flows),
-            generatorCPUMillisecondsPerVerification: generatorCPU * 1000 / Double(flows))
-        return (figures, ids.first.flatMap { $0 } ?? "", client, admin)
+        return (accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), serverCPU, generatorCPU)
     }
 
     private func deliver(_ callback: HeldCallback) async throws {
