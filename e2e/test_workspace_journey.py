@@ -17,6 +17,9 @@ def sign_in(browser, base, email):
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys("keyflow-demo")
     browser.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]").click()
+    # Look for the list only once the page has left the sign-in form: a lookup during the navigation itself
+    # is aborted by the browser rather than answered "not yet".
+    WebDriverWait(browser, 15).until(lambda driver: "/sign-in" not in driver.current_url)
     WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#flows a")))
 
 
