@@ -1,5 +1,7 @@
 import Foundation
 import HummingbirdTesting
+import KeyflowStore
+import Logging
 import NIOCore
 import NIOFoundationCompat
 import Testing
@@ -126,6 +128,10 @@ struct JumioActionTests {
             #expect(kinds.filter { $0 == "verificationPassed" }.count == 1)
             #expect(kinds.filter { $0 == "actionCompleted" }.count == 1)
             #expect(try await carla.flow(flowID).actionStatuses == ["completed", "active"])
+            // every copy, the late ones included, ends marked processed: none is left for a later look
+            let callbacks = try await Self.storedCallbacks(of: attempt.attemptID, in: server)
+            #expect(callbacks.count >= 3)
+            #expect(callbacks.allSatisfy { $0.processedAt != nil })
         }
     }
 
@@ -192,5 +198,19 @@ struct JumioActionTests {
         return try await client.execute(
             uri: "/sandbox/jumio/api/v1/accounts/\(account)/workflow-executions/\(execution)/status", method: .get,
             headers: [.authorization: "Bearer \(accessToken)", .userAgent: "Keyflow tests"])
+    }
+
+    /// The callbacks stored for an attempt, read from the server's database once the queue has settled.
+    static func storedCallbacks(of attemptID: String, in server: TestServer) async throws -> [StoredCallback] {
+        let id = try #require(UUID(uuidString: attemptID))
+        let store = try Store(server.configuration.store, logger: Logger(label: "test.callbacks"))
+        var callbacks: [StoredCallback] = []
+        for _ in 0..<100 {
+            callbacks = (try? await store.read { try await $0.callbacks(of: id) }) ?? []
+            if !callbacks.isEmpty, callbacks.allSatisfy({ $0.processedAt != nil }) { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        await store.shutdown()
+        return callbacks
     }
 }
