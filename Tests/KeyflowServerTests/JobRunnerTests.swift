@@ -41,6 +41,39 @@ struct JobRunnerTests {
         await store.shutdown()
     }
 
+    @Test("a wake-up waits for the next wait, and a wait that ended leaves no false one behind")
+    func wakeups() async throws {
+        let wakeup = JobWakeup()
+        wakeup.notify()
+        #expect(await Self.returns(within: .seconds(5)) { await wakeup.wait(timeout: .seconds(60)) })
+
+        let waiting = Task { await wakeup.wait(timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(50))
+        wakeup.notify()
+        #expect(await Self.returns(within: .seconds(5)) { await waiting.value })
+        // nothing was queued since: the next wait sleeps until its timeout
+        #expect(await !Self.returns(within: .milliseconds(500)) { await wakeup.wait(timeout: .seconds(60)) })
+        await wakeup.wait(timeout: .milliseconds(10))
+        #expect(await !Self.returns(within: .milliseconds(500)) { await wakeup.wait(timeout: .seconds(60)) })
+    }
+
+    /// Whether `body` finishes before `limit` passes (it is called off either way).
+    private static func returns(within limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await body()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     private func enqueue(_ payloads: [String], in store: Store, waking wakeup: JobWakeup) async throws {
         let now = Date()
         try await store.write { db in

@@ -27,27 +27,33 @@ final class JobWakeup: Sendable {
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.signal() }
-            group.addTask {
-                await pause(for: timeout)
-                self.notify()
-            }
+            group.addTask { await pause(for: timeout) }
             await group.next()
+            // Whichever came first, the other is called off: a timeout leaves no signal behind for the next wait.
             group.cancelAll()
-            await group.waitForAll()
         }
     }
 
     private func signal() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
-                if state.signalled {
-                    state.signalled = false
-                    return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    // Called off before it waited: any signal is left for the next wait.
+                    if Task.isCancelled { return true }
+                    if state.signalled {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
                 }
-                state.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
         }
     }
 }
