@@ -39,7 +39,10 @@ final class GroupCommit: Sendable {
                 defer { state.committing = true }
                 return !state.committing
             }
-            if leads { Task { await self.drain() } }
+            // The groups run in a task of their own, so no caller is held past its own commit; it ends when no
+            // write is waiting. Its priority is fixed rather than inherited from the first writer: a
+            // low-priority background job must not slow the commits of the requests queued behind it.
+            if leads { Task(priority: .medium) { await self.drain() } }
         }
         return value as! T
     }
