@@ -29,6 +29,16 @@ extension API {
         return (flow[string: "id"]!, actions[0], actions[1])
     }
 
+    /// A new client's Jumio flow whose verification has passed (the Jumio action completed); its flow id.
+    func passedVerificationFlow() async throws -> String {
+        let (clientID, client) = try await addClient()
+        let flow = try await jumioFlow(clientID: clientID)
+        let attempt = try await client.startVerification(flow.actionID)
+        try await API.finishJourney(attempt.href, outcome: "pass")
+        try await client.waitForFlow(flow.flowID, "the verification to pass") { $0.actionStatuses.first == "completed" }
+        return flow.flowID
+    }
+
     func startVerification(_ actionID: String) async throws -> (attemptID: String, href: String) {
         let started = try await object(.post, "/api/v1/actions/\(actionID)/verification", expect: .created)
         return (started[string: "attemptId"]!, started[string: "href"]!)

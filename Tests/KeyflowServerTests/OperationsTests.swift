@@ -15,11 +15,7 @@ struct OperationsTests {
             let ready = try await client.execute(uri: "/ready", method: .get)
             #expect(ready.status == .ok)
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let (clientID, carla) = try await admin.addClient()
-            let flow = try await admin.jumioFlow(clientID: clientID)
-            let attempt = try await carla.startVerification(flow.actionID)
-            try await API.finishJourney(attempt.href, outcome: "pass")
-            try await carla.waitForFlow(flow.flowID, "the verification to pass") { $0.actionStatuses.first == "completed" }
+            let flowID = try await admin.passedVerificationFlow()
 
             let traced = try await client.execute(uri: "/api/v1/flows", method: .get, headers: [.init("X-Request-Id")!: "trace-me-42"])
             #expect(traced.headers[.init("X-Request-Id")!] == "trace-me-42")
@@ -37,7 +33,7 @@ struct OperationsTests {
             #expect(text.contains(#"keyflow_jumio_callbacks_total{result="processed"}"#))
             #expect(text.contains("# TYPE keyflow_jobs_queued gauge"))
             #expect(text.contains("keyflow_sse_connections 0"))
-            #expect(!text.contains(flow.flowID), "series never carry concrete ids")
+            #expect(!text.contains(flowID), "series never carry concrete ids")
         }
     }
 
@@ -102,11 +98,7 @@ struct OperationsTests {
         let server = try await TestServer.make(.sqlite) { $0.logLevel = .trace }
         try await server.run(.live, dependencies: Dependencies(logger: logger)) { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let (clientID, carla) = try await admin.addClient()
-            let flow = try await admin.jumioFlow(clientID: clientID)
-            let attempt = try await carla.startVerification(flow.actionID)
-            try await API.finishJourney(attempt.href, outcome: "pass")
-            try await carla.waitForFlow(flow.flowID, "the verification to pass") { $0.actionStatuses.first == "completed" }
+            _ = try await admin.passedVerificationFlow()
         }
         let recorded = lines.recorded.withLock { $0 }
         let stored = try #require(recorded.first { $0.message == "Jumio callback stored" }?.request)
