@@ -50,12 +50,14 @@ public func buildApplication(
     }
     let address = components.address
     let sandbox = components.sandbox
+    let hub = components.hub
     let router = try buildRouter(components)
     try await PageController.load(demo: configuration.demo, store: store, gateway: components.gateway)
         .addRoutes(to: router)
     components.routes.load(router)
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamTap(hub: hub)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
         services: components.services(configuration),
         onServerRunning: { channel in

@@ -77,6 +77,70 @@ struct RealtimeTests {
         }
     }
 
+    @Test("a stream is let go as soon as its client leaves, and shows no internal header", arguments: TestServer.stores)
+    func streamLetGo(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run(.live) { client in
+            let port = try #require(client.port)
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let adminID = try await admin.userID()
+            let flow = try await admin.object(
+                .post, "/api/v1/flows",
+                json: #"{"name": "Leaving", "actions": [{"type": "todo", "title": "A", "assignee": {"userId": "\#(adminID)"}}]}"#,
+                expect: .created)
+            let flowID = try #require(flow[string: "id"])
+            let watcher = try await RawStream.open(
+                port: port, path: "/api/v1/flows/\(flowID)/events", token: try #require(admin.token))
+            _ = try await admin.object(.post, "/api/v1/flows/\(flowID)/messages", json: #"{"text": "still there?"}"#, expect: .created)
+            let received = try await watcher.read(until: "event: message\n")
+            #expect(received.contains("HTTP/1.1 200"))
+            #expect(!received.lowercased().contains("x-keyflow-event-stream"))
+            #expect(try await Self.openStreams(client) == 1)
+
+            // when the client goes away without a word
+            try await watcher.close()
+
+            // then the server lets its stream go at once, not at the next keep-alive
+            var open = try await Self.openStreams(client)
+            for _ in 0..<50 where open != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                open = try await Self.openStreams(client)
+            }
+            #expect(open == 0)
+        }
+    }
+
+    @Test("on shutdown an open stream ends with its response complete, so the client reconnects elsewhere")
+    func streamEndsOnShutdown() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-stream-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let server = try await ServerProcess.start([
+            "KEYFLOW_SQLITE_PATH": directory.appendingPathComponent("k.sqlite").path, "KEYFLOW_DEMO": "true",
+        ])
+        defer { server.stop(signal: SIGKILL) }
+        let admin = try await RemoteAPI(base: server.base).signedIn("admin@example.com", "keyflow-demo")
+        let flows = try await admin.object(.GET, "/api/v1/flows", expect: 200)
+        let flowID = try #require((flows["items"] as? [[String: Any]])?.first?["id"] as? String)
+        let port = try #require(URLComponents(string: server.base)?.port)
+        let stream = try await RawStream.open(port: port, path: "/api/v1/flows/\(flowID)/events", token: try #require(admin.token))
+        #expect(try await stream.read(until: "retry: 3000").contains("200 OK"))
+
+        // when the server is asked to stop
+        let clock = ContinuousClock()
+        let start = clock.now
+        server.stop()
+
+        // then the stream's chunked response is finished properly, and the server is gone quickly
+        #expect(try await stream.read(until: "\r\n0\r\n\r\n").hasSuffix("\r\n0\r\n\r\n"))
+        #expect(clock.now - start < .seconds(10))
+    }
+
+    static func openStreams(_ client: some TestClientProtocol) async throws -> Int? {
+        let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("keyflow_sse_connections ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }
+    }
+
     @Test("the stream is closed to people outside the flow", arguments: TestServer.stores)
     func streamNeedsAccess(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)

@@ -119,7 +119,7 @@ struct FlowController {
         let flow = try await visibleFlow(context)
         let lastEventID = request.headers[.init("Last-Event-ID")!].flatMap { Int64($0) }
         let after = try lastEventID ?? request.integerQuery("after").map(Int64.init)
-        return stream.response(flowID: flow.id, after: after)
+        return try await stream.response(flowID: flow.id, after: after)
     }
 
     @Sendable func postMessage(_ request: Request, context: KeyflowRequestContext) async throws -> Response {

@@ -5,68 +5,38 @@ import ServiceLifecycle
 
 /// A flow's timeline as Server-Sent Events: first what the client missed (after `Last-Event-ID` or `?after=`),
 /// then each new event as it commits, with the `StreamHeartbeat`'s comment line to keep proxies from closing
-/// an idle stream. On shutdown the stream ends, and the `retry` hint brings clients back to a live
-/// instance.
+/// an idle stream. The frames are written by the connection's `EventStreamTap`; the response body only
+/// waits for the stream to end. On shutdown the stream ends, and the `retry` hint brings clients back to a
+/// live instance.
 struct EventStream {
     let hub: EventHub
     let store: Store
 
-    func response(flowID: UUID, after: Int64?) -> Response {
+    func response(flowID: UUID, after: Int64?) async throws -> Response {
+        // Subscribed before reading the backlog, so nothing committed in between is lost; an event already
+        // sent is skipped when it arrives live.
+        let subscriber = hub.subscribe(to: flowID, after: after ?? 0)
+        let lease = StreamLease(hub: hub, subscriber: subscriber)
+        if let after {
+            let missed = try await store.read { try await $0.timeline(of: flowID, after: after) }
+            subscriber.queue(try missed.map { ($0.id, try Self.frame($0)) })
+        }
         let body = ResponseBody { writer in
-            let subscription = hub.subscribe(to: flowID)
-            defer { hub.unsubscribe(subscription) }
-            try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-            // Subscribed before reading the backlog, so nothing committed in between is lost; an event
-            // already sent is skipped when it arrives live. Events relayed from other instances may arrive
-            // a little out of order, so what was sent is remembered by id, not by a high-water mark.
-            var sent = SentEvents(after: after ?? 0)
-            if let after {
-                for event in try await store.read({ try await $0.timeline(of: flowID, after: after) }) {
-                    try await writer.write(Self.frame(event))
-                    sent.insert(event.id)
-                }
-            }
-            let stream = subscription.stream
-            try await withGracefulShutdownHandler {
-                for await item in stream {
-                    switch item {
-                    case .event(let id, let frame) where sent.isNew(id):
-                        try await writer.write(frame)
-                        sent.insert(id)
-                    case .event:
-                        continue
-                    case .heartbeat:
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    }
-                }
+            await withGracefulShutdownHandler {
+                await lease.subscriber.ended()
             } onGracefulShutdown: {
-                subscription.continuation.finish()
+                lease.close()
             }
+            lease.close()
             try await writer.finish(nil)
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            headers: [
+                .contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
+                EventStreamTap.header: subscriber.id.uuidString,
+            ],
             body: body)
-    }
-
-    /// The ids a stream has sent: everything up to `floor`, and the recent ones above it.
-    struct SentEvents {
-        var floor: Int64
-        var recent = Set<Int64>()
-        static let window = 512
-
-        init(after: Int64) { floor = after }
-
-        func isNew(_ id: Int64) -> Bool { id > floor && !recent.contains(id) }
-
-        mutating func insert(_ id: Int64) {
-            recent.insert(id)
-            if recent.count > Self.window, let oldest = recent.min() {
-                recent.remove(oldest)
-                floor = max(floor, oldest)
-            }
-        }
     }
 
     static func frame(_ event: StoredEvent) throws -> ByteBuffer {
@@ -76,4 +46,20 @@ struct EventStream {
         let json = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
         return ByteBuffer(string: "id: \(event.id)\nevent: \(event.event.kind.rawValue)\ndata: \(json)\n\n")
     }
+}
+
+/// Closes the stream when its response is dropped without having been sent (the client left before the
+/// head was written), so no subscriber outlives its request.
+private final class StreamLease: Sendable {
+    let hub: EventHub
+    let subscriber: StreamSubscriber
+
+    init(hub: EventHub, subscriber: StreamSubscriber) {
+        self.hub = hub
+        self.subscriber = subscriber
+    }
+
+    func close() { hub.close(subscriber) }
+
+    deinit { hub.close(subscriber) }
 }

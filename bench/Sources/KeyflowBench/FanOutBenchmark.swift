@@ -10,6 +10,8 @@ struct FanOutBenchmark {
         var missing: Int
         /// The server's resident memory with every stream open, MiB.
         var residentWithStreams: Double
+        /// The server's CPU time while the messages were pushed, per push delivered to one stream, µs.
+        var cpuMicrosecondsPerPush: Double
     }
 
     let admin: KeyflowAPI
@@ -25,6 +27,7 @@ struct FanOutBenchmark {
         let resident = server.memory.resident
         let clock = ContinuousClock()
         var sentAt: [ContinuousClock.Instant] = []
+        let cpuBefore = server.cpuSeconds
         for index in 0..<messages {
             sentAt.append(clock.now)
             try await admin.object(.POST, "/api/v1/flows/\(flowID)/messages", json: #"{"text": "bench-\#(index)"}"#, expect: 201)
@@ -32,11 +35,12 @@ struct FanOutBenchmark {
             try await Task.sleep(for: .milliseconds(250))
         }
         let arrivals = await streams.finish(expected: messages, within: .seconds(30))
+        let cpu = server.cpuSeconds - cpuBefore
         let latencies = arrivals.flatMap { stream in
             stream.compactMap { mark, at in sentAt.indices.contains(mark) ? milliseconds(at - sentAt[mark]) : nil }
         }
         return Figures(
             clients: clients, latencies: Latencies(latencies), missing: clients * messages - latencies.count,
-            residentWithStreams: resident)
+            residentWithStreams: resident, cpuMicrosecondsPerPush: cpu * 1_000_000 / Double(max(1, clients * messages)))
     }
 }

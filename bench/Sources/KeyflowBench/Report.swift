@@ -40,6 +40,7 @@ struct StoreReport: Codable, Sendable {
     var generatorCpuMsPerVerification: Double
     var ssePush: Push
     var residentWithStreamsMiB: Double
+    var cpuMicrosecondsPerPush: Double
     var peakResidentMiB: Double
     var health: Rate
     var databaseTransactionsPerSecond: Double
@@ -72,6 +73,7 @@ struct StoreReport: Codable, Sendable {
             ["SSE push to \(ssePush.clients) clients p50 / p99", "\(ms(ssePush.p50)) / \(ms(ssePush.p99))", "", "",
              "p99 ≤ 100 ms"],
             ["  pushes missing", "\(ssePush.missing)", "", "", "0"],
+            ["  server CPU per push to one stream", String(format: "%.1f µs", cpuMicrosecondsPerPush), "", "", ""],
             ["start to ready", ms(startToReadyMs), "", "", "≤ 1000 ms"],
             ["RSS idle", String(format: "%.1f MiB", idleResidentMiB), "", "", "≤ 60 MiB"],
             ["RSS with the streams open / peak", String(format: "%.1f / %.1f MiB", residentWithStreamsMiB, peakResidentMiB), "", "", ""],

@@ -85,7 +85,7 @@ struct StoreRun {
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
                 generatorCpuMsPerVerification: figures.generatorCPUMillisecondsPerVerification,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
-                residentWithStreamsMiB: push.residentWithStreams, peakResidentMiB: peak, health: .init(health),
+                residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
                 databaseTransactionsPerSecond: database)
         } catch {
             await sandbox.stop()
