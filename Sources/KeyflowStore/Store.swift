@@ -2,6 +2,7 @@ import FluentKit
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import Keyflow
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,6 +27,8 @@ public final class Store: Sendable {
     private let groupCommit: GroupCommit?
     /// Whether reads have connections of their own (a SQLite file).
     private let hasReaders: Bool
+    /// Recently decoded flow documents, shared by every session of this store.
+    let decodedFlows = DecodedDocuments<Flow>(capacity: 512)
 
     public init(
         _ configuration: StoreConfiguration, logger: Logger,
@@ -69,11 +72,11 @@ public final class Store: Sendable {
         }
         self.postgres = postgresSettings
         if case .sqlite = configuration { hasReaders = true } else { hasReaders = false }
-        let (databases, loop, engine, origin) = (databases, eventLoop, configuration.engine, instanceID)
+        let (databases, loop, engine, origin, flows) = (databases, eventLoop, configuration.engine, instanceID, decodedFlows)
         groupCommit = configuration.engine == .sqlite
             ? GroupCommit(
                 database: { databases.database(logger: logger, on: loop)! },
-                session: { StoreSession($0, engine: engine, origin: origin) })
+                session: { StoreSession($0, engine: engine, origin: origin, decodedFlows: flows) })
             : nil
     }
 
@@ -84,7 +87,7 @@ public final class Store: Sendable {
 
     /// Runs queries outside a transaction.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
-        try await body(StoreSession(readDatabase(), engine: engine, origin: instanceID))
+        try await body(StoreSession(readDatabase(), engine: engine, origin: instanceID, decodedFlows: decodedFlows))
     }
 
     /// SQLite files have reader connections apart from the writer; in-memory SQLite and PostgreSQL read where
@@ -99,7 +102,7 @@ public final class Store: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
         if let groupCommit { return try await groupCommit.write(body) }
         return try await database().transaction { db in
-            try await body(StoreSession(db, engine: self.engine, origin: self.instanceID))
+            try await body(StoreSession(db, engine: self.engine, origin: self.instanceID, decodedFlows: self.decodedFlows))
         }
     }
 
@@ -151,11 +154,13 @@ public struct StoreSession: Sendable {
     public let engine: StoreEngine
     /// The instance this session works for (`Store.instanceID`).
     let origin: UUID
+    let decodedFlows: DecodedDocuments<Flow>
 
-    init(_ database: any Database, engine: StoreEngine, origin: UUID) {
+    init(_ database: any Database, engine: StoreEngine, origin: UUID, decodedFlows: DecodedDocuments<Flow>) {
         self.database = database
         self.engine = engine
         self.origin = origin
+        self.decodedFlows = decodedFlows
     }
 
     var sql: any SQLDatabase { database as! any SQLDatabase }

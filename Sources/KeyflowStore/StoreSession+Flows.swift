@@ -87,7 +87,7 @@ extension StoreSession {
     public func flow(_ id: UUID, lock: Bool = false) async throws -> StoredFlow? {
         try await sql.raw(
             "SELECT id, version, document FROM flows WHERE id = \(bind: id.key)\(lock ? forUpdate : "")"
-        ).first().map(Self.storedFlow)
+        ).first().map(storedFlow)
     }
 
     public func flowID(ofAction actionID: UUID) async throws -> UUID? {
@@ -115,13 +115,14 @@ extension StoreSession {
                 """
             ).all()
         }
-        return try rows.map(Self.storedFlow)
+        return try rows.map(storedFlow)
     }
 
-    static func storedFlow(from row: any SQLRow) throws -> StoredFlow {
+    func storedFlow(from row: any SQLRow) throws -> StoredFlow {
         let id = try row.decode(column: "id", as: String.self)
+        let text = try row.decode(column: "document", as: String.self)
         return StoredFlow(
-            flow: try Documents.decode(Flow.self, try row.decode(column: "document", as: String.self), entity: "flow", id: id),
+            flow: try decodedFlows.value(id: id, text: text) { try Documents.decode(Flow.self, $0, entity: "flow", id: id) },
             version: try row.decode(column: "version", as: Int.self))
     }
 }

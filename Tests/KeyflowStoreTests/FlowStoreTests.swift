@@ -62,6 +62,49 @@ struct FlowStoreTests {
         }
     }
 
+    /// Two stores on one database stand for two instances (or a restart): reads are served from decoded
+    /// documents only while the stored text is the same.
+    static var sharedConfigurations: [StoreConfiguration] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-shared-\(UUID()).sqlite")
+        return [.sqlite(path: file.path)] + TestStores.configurations.filter { $0.engine == .postgres }
+    }
+
+    @Test("a flow read again shows what another instance saved, and never a rolled-back change", arguments: sharedConfigurations)
+    func readsFollowTheDatabase(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { here in
+            try await TestStores.with(configuration) { elsewhere in
+                let seed = Seed()
+                try await seed.write(to: here)
+                let (flow, _) = try seed.flow()
+                try await here.write { try await $0.insert(flow, at: seed.now) }
+                let first = try #require(try await here.read { try await $0.flow(flow.id) })
+
+                // when another instance completes the first action
+                var changed = try #require(try await elsewhere.read { try await $0.flow(flow.id) })
+                _ = try changed.flow.complete(flow.actions[0].id, by: Actor(seed.client), context: seed.context)
+                let (saved, base) = (changed.flow, changed)
+                try await elsewhere.write { try await $0.update(saved, from: base, at: seed.now) }
+
+                // then this one reads the new state
+                let again = try #require(try await here.read { try await $0.flow(flow.id) })
+                #expect(again.flow == saved && again.flow != first.flow && again.version == 2)
+
+                // and a change that was read inside its transaction and then rolled back is not shown
+                struct Abandoned: Error {}
+                await #expect(throws: Abandoned.self) {
+                    try await here.write { db in
+                        var doomed = again.flow
+                        doomed.name = "Doomed"
+                        try await db.update(doomed, from: again, at: seed.now)
+                        #expect(try await db.flow(flow.id)?.flow.name == "Doomed")
+                        throw Abandoned()
+                    }
+                }
+                #expect(try await here.read { try await $0.flow(flow.id) }?.flow == saved)
+            }
+        }
+    }
+
     @Test("clients list only their flows; internal users their organization's", arguments: TestStores.configurations)
     func visibility(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
