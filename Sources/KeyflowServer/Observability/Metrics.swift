@@ -4,7 +4,7 @@ import Synchronization
 /// Counters and latency histograms kept in memory and shown in Prometheus's text format at `/metrics`;
 /// gauges (queue depth, open streams) are read when scraped.
 public final class Metrics: Sendable {
-    struct Key: Hashable, Comparable {
+    struct Key: Hashable {
         var name: String
         var labels: [String: String]
 
@@ -13,14 +13,18 @@ public final class Metrics: Sendable {
             let pairs = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(Metrics.escape($0.value))\"" }
             return "\(name){\(pairs.joined(separator: ","))}"
         }
-
-        static func < (lhs: Key, rhs: Key) -> Bool { lhs.rendered < rhs.rendered }
     }
 
     struct Histogram {
-        var buckets: [Int]
+        var buckets = Array(repeating: 0, count: Metrics.bounds.count)
         var sum = 0.0
         var count = 0
+
+        mutating func record(_ seconds: Double) {
+            for (index, bound) in Metrics.bounds.enumerated() where seconds <= bound { buckets[index] += 1 }
+            sum += seconds
+            count += 1
+        }
     }
 
     struct State {
@@ -46,12 +50,8 @@ public final class Metrics: Sendable {
     func observe(_ name: String, _ labels: [String: String] = [:], seconds: Double, help: String) {
         state.withLock { state in
             state.help[name] = state.help[name] ?? ("histogram", help)
-            let key = Key(name: name, labels: labels)
-            var histogram = state.histograms[key] ?? Histogram(buckets: Array(repeating: 0, count: Self.bounds.count))
-            for (index, bound) in Self.bounds.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
-            histogram.sum += seconds
-            histogram.count += 1
-            state.histograms[key] = histogram
+            // Changed in place: a copy taken out and put back would copy the buckets on every request.
+            state.histograms[Key(name: name, labels: labels), default: Histogram()].record(seconds)
         }
     }
 
@@ -64,25 +64,33 @@ public final class Metrics: Sendable {
     func render(gauges: [Gauge]) -> String {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
-        for name in Set(snapshot.counters.keys.map(\.name)).sorted() {
+        // Each series is rendered once and sorted by its text, so a scrape costs little however often it comes.
+        let counters = Dictionary(grouping: snapshot.counters.map { (text: $0.key.rendered, key: $0.key, value: $0.value) }) {
+            $0.key.name
+        }
+        for name in counters.keys.sorted() {
             lines.append("# HELP \(name) \(snapshot.help[name]?.text ?? name)")
             lines.append("# TYPE \(name) counter")
-            for (key, value) in snapshot.counters.filter({ $0.key.name == name }).sorted(by: { $0.key < $1.key }) {
-                lines.append("\(key.rendered) \(Self.number(value))")
+            for series in counters[name, default: []].sorted(by: { $0.text < $1.text }) {
+                lines.append("\(series.text) \(Self.number(series.value))")
             }
         }
-        for name in Set(snapshot.histograms.keys.map(\.name)).sorted() {
+        let histograms = Dictionary(grouping: snapshot.histograms.map { (text: $0.key.rendered, key: $0.key, value: $0.value) }) {
+            $0.key.name
+        }
+        for name in histograms.keys.sorted() {
             lines.append("# HELP \(name) \(snapshot.help[name]?.text ?? name)")
             lines.append("# TYPE \(name) histogram")
-            for (key, histogram) in snapshot.histograms.filter({ $0.key.name == name }).sorted(by: { $0.key < $1.key }) {
+            for series in histograms[name, default: []].sorted(by: { $0.text < $1.text }) {
+                let (labels, histogram) = (series.key.labels, series.value)
                 for (index, bound) in Self.bounds.enumerated() {
-                    let bucket = Key(name: "\(name)_bucket", labels: key.labels.merging(["le": Self.number(bound)]) { $1 })
+                    let bucket = Key(name: "\(name)_bucket", labels: labels.merging(["le": Self.number(bound)]) { $1 })
                     lines.append("\(bucket.rendered) \(histogram.buckets[index])")
                 }
-                let infinity = Key(name: "\(name)_bucket", labels: key.labels.merging(["le": "+Inf"]) { $1 })
+                let infinity = Key(name: "\(name)_bucket", labels: labels.merging(["le": "+Inf"]) { $1 })
                 lines.append("\(infinity.rendered) \(histogram.count)")
-                lines.append("\(Key(name: "\(name)_sum", labels: key.labels).rendered) \(Self.number(histogram.sum))")
-                lines.append("\(Key(name: "\(name)_count", labels: key.labels).rendered) \(histogram.count)")
+                lines.append("\(Key(name: "\(name)_sum", labels: labels).rendered) \(Self.number(histogram.sum))")
+                lines.append("\(Key(name: "\(name)_count", labels: labels).rendered) \(histogram.count)")
             }
         }
         for gauge in gauges {
@@ -100,7 +108,8 @@ public final class Metrics: Sendable {
     }
 
     static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
+        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
