@@ -9,13 +9,13 @@ final class RawStream: ChannelInboundHandler, Sendable {
     private let received = Mutex("")
     private let channel = Mutex<(any Channel)?>(nil)
 
-    static func open(port: Int, path: String, token: String) async throws -> RawStream {
+    static func open(port: Int, path: String, token: String, method: String = "GET") async throws -> RawStream {
         let stream = RawStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(stream) } }
             .connect(host: "127.0.0.1", port: port).get()
         stream.channel.withLock { $0 = channel }
-        let request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n\r\n"
+        let request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request))
         return stream
     }

@@ -97,6 +97,13 @@ struct RealtimeTests {
             #expect(!received.lowercased().contains("x-keyflow-event-stream"))
             #expect(try await Self.openStreams(client) == 1)
 
+            // and a HEAD opens no stream (its frames would be written as a body the HEAD must not have)
+            let peek = try await RawStream.open(
+                port: port, path: "/api/v1/flows/\(flowID)/events", token: try #require(admin.token), method: "HEAD")
+            #expect(try await peek.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 "))
+            #expect(try await Self.openStreams(client) == 1)
+            try await peek.close()
+
             // when the client goes away without a word
             try await watcher.close()
 

@@ -54,8 +54,8 @@ public final class EventHub: Sendable {
         for event in events {
             let targets = streams.withLock { Array(($0.byFlow[event.flowID] ?? [:]).values) }
             guard !targets.isEmpty, let frame = try? EventStream.frame(event) else { continue }
-            let connections = targets.compactMap { $0.offer(id: event.id, frame: frame) }
-            Self.onEachLoop(connections) { $0.send(id: event.id, frame: frame) }
+            let connections = targets.compactMap { $0.offer(frame) }
+            Self.onEachLoop(connections) { $0.send(frame) }
         }
     }
 

@@ -19,7 +19,7 @@ struct EventStream {
         let lease = StreamLease(hub: hub, subscriber: subscriber)
         if let after {
             let missed = try await store.read { try await $0.timeline(of: flowID, after: after) }
-            subscriber.queue(try missed.map { ($0.id, try Self.frame($0)) })
+            subscriber.queue(try missed.map(Self.frame))
         }
         let body = ResponseBody { writer in
             await withGracefulShutdownHandler {
@@ -39,12 +39,12 @@ struct EventStream {
             body: body)
     }
 
-    static func frame(_ event: StoredEvent) throws -> ByteBuffer {
+    static func frame(_ event: StoredEvent) throws -> StreamFrame {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
-        return ByteBuffer(string: "id: \(event.id)\nevent: \(event.event.kind.rawValue)\ndata: \(json)\n\n")
+        return StreamFrame(id: event.id, text: "id: \(event.id)\nevent: \(event.event.kind.rawValue)\ndata: \(json)\n\n")
     }
 }
 

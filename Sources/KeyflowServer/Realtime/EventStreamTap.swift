@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Sits in every HTTP connection's pipeline. When a response head names an event stream
@@ -52,6 +53,27 @@ final class EventStreamTap: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// One Server-Sent Events frame, made once for every stream it goes to: the text, and the same text framed as
+/// an HTTP/1.1 chunk.
+struct StreamFrame: Sendable {
+    let id: Int64
+    let body: ByteBuffer
+    let chunk: ByteBuffer
+
+    init(id: Int64, text: String) {
+        self.id = id
+        body = ByteBuffer(string: text)
+        chunk = Self.chunk(body)
+    }
+
+    static func chunk(_ body: ByteBuffer) -> ByteBuffer {
+        var chunk = ByteBuffer(string: String(body.readableBytes, radix: 16) + "\r\n")
+        chunk.writeImmutableBuffer(body)
+        chunk.writeStaticString("\r\n")
+        return chunk
+    }
+}
+
 /// An event stream's connection, written only on its event loop.
 struct StreamConnection: Sendable {
     let eventLoop: any EventLoop
@@ -63,27 +85,35 @@ struct StreamConnection: Sendable {
     }
 
     final class Writer {
+        /// Where frames enter the pipeline: below the HTTP/1 encoder, as ready-made chunks, so thousands of
+        /// streams do not each pass the HTTP codecs and get a chunk header of their own. Every event stream's
+        /// response is chunked (HTTP/1.1 and no length); without the encoder in the pipeline the frames go
+        /// through it from the tap.
+        private let below: ChannelHandlerContext?
         private let context: ChannelHandlerContext
         private var sent = SentEvents(after: 0)
         private var open = true
-        private static let retry = ByteBuffer(string: "retry: 3000\n\n")
-        private static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
+        private static let retry = StreamFrame(id: 0, text: "retry: 3000\n\n")
+        private static let keepAlive = StreamFrame(id: 0, text: ": keep-alive\n\n")
 
-        init(context: ChannelHandlerContext) { self.context = context }
+        init(context: ChannelHandlerContext) {
+            self.context = context
+            below = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        }
 
         /// The reconnect hint, then what the client missed and what arrived meanwhile.
-        func start(after: Int64, frames: [StreamSubscriber.Frame]) {
+        func start(after: Int64, frames: [StreamFrame]) {
             sent = SentEvents(after: after)
             write(Self.retry)
             for frame in frames where sent.isNew(frame.id) {
-                write(frame.bytes)
+                write(frame)
                 sent.insert(frame.id)
             }
-            context.flush()
+            flush()
         }
 
-        func send(id: Int64, frame: ByteBuffer) {
-            guard open, sent.isNew(id) else { return }
+        func send(_ frame: StreamFrame) {
+            guard open, sent.isNew(frame.id) else { return }
             // A client that stopped reading would make the server hold its frames without bound; closed, it
             // reconnects with Last-Event-ID and replays from the timeline, so nothing is lost.
             guard context.channel.isWritable else {
@@ -91,22 +121,28 @@ struct StreamConnection: Sendable {
                 context.close(promise: nil)
                 return
             }
-            sent.insert(id)
+            sent.insert(frame.id)
             write(frame)
-            context.flush()
+            flush()
         }
 
         func beat() {
             guard open else { return }
             write(Self.keepAlive)
-            context.flush()
+            flush()
         }
 
         func stop() { open = false }
 
-        private func write(_ bytes: ByteBuffer) {
-            context.write(NIOAny(HTTPResponsePart.body(bytes)), promise: nil)
+        private func write(_ frame: StreamFrame) {
+            if let below {
+                below.write(NIOAny(IOData.byteBuffer(frame.chunk)), promise: nil)
+            } else {
+                context.write(NIOAny(HTTPResponsePart.body(frame.body)), promise: nil)
+            }
         }
+
+        private func flush() { (below ?? context).flush() }
     }
 }
 

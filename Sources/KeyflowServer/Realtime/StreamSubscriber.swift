@@ -6,10 +6,8 @@ import Synchronization
 /// head passes the connection's `EventStreamTap`, frames wait here (the backlog first, then live ones); from
 /// then on they go straight to the connection.
 final class StreamSubscriber: Sendable {
-    typealias Frame = (id: Int64, bytes: ByteBuffer)
-
     private enum State {
-        case waiting([Frame])
+        case waiting([StreamFrame])
         case attached(StreamConnection)
         case ended
     }
@@ -31,18 +29,18 @@ final class StreamSubscriber: Sendable {
     }
 
     /// Queues frames that were committed before the stream opened.
-    func queue(_ frames: [Frame]) {
+    func queue(_ frames: [StreamFrame]) {
         state.withLock { state in
             if case .waiting(let waiting) = state { state = .waiting(frames + waiting) }
         }
     }
 
     /// A live frame: held while waiting, otherwise the connection to write it to.
-    func offer(id: Int64, frame: ByteBuffer) -> StreamConnection? {
+    func offer(_ frame: StreamFrame) -> StreamConnection? {
         state.withLock { state in
             switch state {
             case .waiting(var frames):
-                frames.append((id, frame))
+                frames.append(frame)
                 state = .waiting(frames)
                 return nil
             case .attached(let connection): return connection
@@ -57,7 +55,7 @@ final class StreamSubscriber: Sendable {
 
     /// Called by the tap on the connection's event loop: writes what waited and goes live.
     func attach(_ connection: StreamConnection) {
-        let waiting: [Frame]? = state.withLock { state in
+        let waiting: [StreamFrame]? = state.withLock { state in
             guard case .waiting(let frames) = state else { return nil }
             state = .attached(connection)
             return frames
