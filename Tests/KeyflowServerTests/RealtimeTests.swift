@@ -39,11 +39,7 @@ struct RealtimeTests {
         try await server.run(.live) { client in
             let port = try #require(client.port)
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let adminID = try await admin.userID()
-            let flow = try await admin.object(
-                .post, "/api/v1/flows",
-                json: #"{"name": "Live", "actions": [{"type": "todo", "title": "First", "assignee": {"userId": "\#(adminID)"}}, {"type": "todo", "title": "Second", "assignee": {"userId": "\#(adminID)"}}]}"#,
-                expect: .created)
+            let flow = try await admin.todoFlow(named: "Live", titles: ["First", "Second"])
             let flowID = try #require(flow[string: "id"])
             let firstAction = try #require(flow[list: "actions"].first?[string: "id"])
 
@@ -77,17 +73,13 @@ struct RealtimeTests {
         }
     }
 
-    @Test("a stream is let go as soon as its client leaves, and shows no internal header", arguments: TestServer.stores)
+    @Test("a stream is let go as soon as its client leaves; no internal header shows, and a HEAD opens none", arguments: TestServer.stores)
     func streamLetGo(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)
         try await server.run(.live) { client in
             let port = try #require(client.port)
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
-            let adminID = try await admin.userID()
-            let flow = try await admin.object(
-                .post, "/api/v1/flows",
-                json: #"{"name": "Leaving", "actions": [{"type": "todo", "title": "A", "assignee": {"userId": "\#(adminID)"}}]}"#,
-                expect: .created)
+            let flow = try await admin.todoFlow(named: "Leaving", titles: ["A"])
             let flowID = try #require(flow[string: "id"])
             let watcher = try await RawStream.open(
                 port: port, path: "/api/v1/flows/\(flowID)/events", token: try #require(admin.token))
@@ -154,11 +146,7 @@ struct RealtimeTests {
         try await server.run { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
             let (_, outsider) = try await admin.addClient(name: "O")
-            let adminID = try await admin.userID()
-            let flow = try await admin.object(
-                .post, "/api/v1/flows",
-                json: #"{"name": "Private", "actions": [{"type": "todo", "title": "A", "assignee": {"userId": "\#(adminID)"}}]}"#,
-                expect: .created)
+            let flow = try await admin.todoFlow(named: "Private", titles: ["A"])
             let response = try await outsider.call(.get, "/api/v1/flows/\(try #require(flow[string: "id"]))/events")
             #expect(response.status == .notFound)
             _ = try await outsider.object(

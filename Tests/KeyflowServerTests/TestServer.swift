@@ -151,6 +151,15 @@ struct API {
         return id
     }
 
+    /// Starts an instant flow of To-Dos, each assigned to the signed-in user: the flow as the API shows it.
+    func todoFlow(named name: String, titles: [String]) async throws -> [String: Any] {
+        let me = try await userID()
+        let actions = titles.map { #"{"type": "todo", "title": "\#($0)", "assignee": {"userId": "\#(me)"}}"# }
+        return try await object(
+            .post, "/api/v1/flows", json: #"{"name": "\#(name)", "actions": [\#(actions.joined(separator: ", "))]}"#,
+            expect: .created)
+    }
+
     /// Adds a client (as an admin) and signs them in: their id, and an API acting as them.
     func addClient(name: String = "Carla Client") async throws -> (id: String, api: API) {
         let email = "client-\(UUID())@example.test"
