@@ -196,8 +196,8 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
     OperationsController(components: components).addRoutes(to: router)
     JumioHookController(
-        store: store, clock: clock, configuration: configuration.jumio, logger: components.logger, metrics: components.metrics,
-        jobWakeup: components.jobWakeup
+        store: store, verifications: components.verifications, configuration: configuration.jumio,
+        logger: components.logger, metrics: components.metrics, jobWakeup: components.jobWakeup
     ).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 

@@ -9,11 +9,11 @@ enum CallbackMetrics {
         "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), processed (its job ran), unknown token, refused source"
 }
 
-/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is stored with a job to process it, in one
-/// transaction, and answered 200 at once; the job asks Jumio's retrieval API, as the body is only a hint.
+/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is checked (token, source, size), handed to the
+/// `VerificationService` to be stored with the job that processes it, and answered 200 at once.
 struct JumioHookController {
     let store: Store
-    let clock: AppClock
+    let verifications: VerificationService
     let configuration: JumioConfiguration
     let logger: Logger
     let metrics: Metrics
@@ -49,20 +49,8 @@ struct JumioHookController {
         }
         let text = String(buffer: body)
         let hint = (try? JumioCallback.decode(Data(text.utf8)))?.workflowExecution.status.rawValue
-        let now = clock.now()
-        let requestID = context.requestID
-        let queued = try await store.write { db in
-            _ = try await db.insertCallback(attemptID: attempt.id, body: text, statusHint: hint, remoteAddress: source, at: now)
-            let queued = try await db.enqueue(
-                queue: VerificationService.queue,
-                payload: VerificationJob(attemptID: attempt.id, source: .callback, hint: hint).encoded(), runAt: now,
-                uniqueKey: "callback:\(attempt.id):\(hint ?? "unknown")", requestID: requestID, now: now)
-            if !queued, try await db.attempt(attempt.id)?.open == false {
-                // A repeat about an attempt already decided: nothing is left to do with it.
-                try await db.markCallbacksProcessed(attemptID: attempt.id, at: now)
-            }
-            return queued
-        }
+        let queued = try await verifications.recordCallback(
+            attemptID: attempt.id, body: text, hint: hint, from: source, requestID: context.requestID)
         count("received")
         if queued { jobWakeup.notify() } else { count("duplicate") }
         logger.info("Jumio callback stored", metadata: ["attempt": "\(attempt.id)", "status": "\(hint ?? "?")"])
