@@ -170,6 +170,21 @@ public struct JumioCallback: Codable, Sendable, Equatable {
         self.account = account
     }
 
+    /// The status a callback body announces, or nil when the body is not a callback. Only that field is
+    /// decoded: a receiver stores the body as it came and takes the status as a hint, since the retrieval API,
+    /// not the callback, says where an execution stands.
+    public static func announcedStatus(in body: Data) -> JumioExecutionStatus? {
+        try? JSONDecoder().decode(Announcement.self, from: body).workflowExecution.status
+    }
+
+    private struct Announcement: Decodable {
+        struct Execution: Decodable {
+            var status: JumioExecutionStatus
+        }
+
+        var workflowExecution: Execution
+    }
+
     /// Decodes a callback body, unknown fields and statuses included.
     public static func decode(_ body: Data) throws(JumioError) -> JumioCallback {
         do {

@@ -82,6 +82,7 @@ struct Components: Sendable {
     let webhooks: Webhooks
     let gateway: JumioGateway
     let verifications: VerificationService
+    let callbacks: CallbackInbox
     let retention: RetentionService
     /// Mail for clients, when a mail server is configured.
     let outbox: Outbox?
@@ -112,6 +113,7 @@ struct Components: Sendable {
         verifications = VerificationService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
             logger: logger)
+        callbacks = CallbackInbox(store: store, clock: dependencies.clock, configuration: configuration.jumio)
         retention = RetentionService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
             interval: configuration.retentionInterval)
@@ -196,7 +198,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
     OperationsController(components: components).addRoutes(to: router)
     JumioHookController(
-        store: store, verifications: components.verifications, configuration: configuration.jumio,
+        inbox: components.callbacks, configuration: configuration.jumio,
         logger: components.logger, metrics: components.metrics, jobWakeup: components.jobWakeup
     ).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))

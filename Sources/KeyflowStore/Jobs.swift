@@ -24,6 +24,24 @@ public struct Job: Sendable, Equatable {
     public var requestID: String? = nil
 }
 
+/// A job whose work must not be queued twice: one whose key the queue already holds is not added.
+public struct UniqueJob: Sendable, Equatable {
+    public var queue: String
+    public var payload: String
+    public var runAt: Date
+    public var uniqueKey: String
+    public var requestID: String?
+    public var maxAttempts = 10
+
+    public init(queue: String, payload: String, runAt: Date, uniqueKey: String, requestID: String?) {
+        self.queue = queue
+        self.payload = payload
+        self.runAt = runAt
+        self.uniqueKey = uniqueKey
+        self.requestID = requestID
+    }
+}
+
 /// How much waits in one queue: jobs queued, and how long the oldest due one has waited.
 public struct QueueDepth: Sendable, Equatable {
     public var queue: String

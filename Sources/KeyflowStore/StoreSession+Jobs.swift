@@ -22,6 +22,28 @@ extension StoreSession {
         return !rows.isEmpty
     }
 
+    /// Adds jobs that each carry a unique key, in one statement. Answers the keys queued now: a key already in
+    /// the queue, or given again later in the list, is ignored.
+    public func enqueue(_ jobs: [UniqueJob], now: Date) async throws -> Set<String> {
+        var seen = Set<String>()
+        let rows = jobs.filter { seen.insert($0.uniqueKey).inserted }.map { job -> SQLQueryString in
+            """
+            (\(bind: UUID().key), \(bind: job.queue), \(bind: job.payload), 'queued', 0, \(bind: job.maxAttempts),
+             \(bind: job.runAt.seconds), \(bind: job.uniqueKey), \(bind: job.requestID), \(bind: now.seconds), \(bind: now.seconds))
+            """
+        }
+        guard !rows.isEmpty else { return [] }
+        let queued = try await sql.raw(
+            """
+            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, request_id,
+                              created_at, updated_at)
+            VALUES \(rows.joined(separator: ", ")) ON CONFLICT (unique_key) DO NOTHING
+            RETURNING unique_key
+            """
+        ).all().map { try $0.decode(column: "unique_key", as: String.self) }
+        return Set(queued)
+    }
+
     /// Takes up to `limit` jobs that are due, or whose lease ran out (their worker died), for `lease` seconds.
     /// On PostgreSQL `SKIP LOCKED` lets several processes claim side by side without taking the same job.
     public func claimJobs(

@@ -39,14 +39,6 @@ public struct AttemptRecord: Sendable, Equatable {
     }
 }
 
-public struct StoredCallback: Sendable, Equatable {
-    public var id: Int64
-    public var attemptID: UUID
-    public var receivedAt: Date
-    public var body: String
-    public var processedAt: Date?
-}
-
 public struct JumioConnectionRecord: Sendable, Equatable {
     public var id: UUID
     public var organizationID: UUID
@@ -82,12 +74,6 @@ extension StoreSession {
                     \(bind: record.nextCheckAt.seconds), 0)
             """
         ).run()
-    }
-
-    public func attempt(callbackToken: String) async throws -> AttemptRecord? {
-        try await sql.raw(
-            "SELECT * FROM verification_attempts WHERE callback_token_hash = \(bind: Self.hash(token: callbackToken))"
-        ).first().map(Self.attempt(from:))
     }
 
     public func attempt(_ id: UUID) async throws -> AttemptRecord? {
@@ -138,37 +124,6 @@ extension StoreSession {
         try await sql.raw(
             "UPDATE verification_attempts SET purged_at = \(bind: now.seconds), open = 0 WHERE id = \(bind: attemptID.key)"
         ).run()
-    }
-
-    public func insertCallback(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?, at now: Date)
-        async throws -> Int64
-    {
-        let row = try await sql.raw(
-            """
-            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
-            VALUES (\(bind: attemptID.key), \(bind: now.seconds), \(bind: remoteAddress), \(bind: body), \(bind: statusHint))
-            RETURNING id
-            """
-        ).first()
-        guard let id = try row?.decode(column: "id", as: Int64.self) else {
-            throw StoreError.corruptRecord(entity: "callback", id: attemptID.uuidString, reason: "no id returned")
-        }
-        return id
-    }
-
-    public func markCallbacksProcessed(attemptID: UUID, at now: Date) async throws {
-        try await sql.raw(
-            "UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds) WHERE attempt_id = \(bind: attemptID.key) AND processed_at IS NULL"
-        ).run()
-    }
-
-    public func callbacks(of attemptID: UUID) async throws -> [StoredCallback] {
-        try await sql.raw("SELECT * FROM jumio_callbacks WHERE attempt_id = \(bind: attemptID.key) ORDER BY id").all().map { row in
-            StoredCallback(
-                id: try row.decode(column: "id", as: Int64.self), attemptID: try row.uuid("attempt_id"),
-                receivedAt: try row.date("received_at"), body: try row.decode(column: "body", as: String.self),
-                processedAt: try row.optionalDate("processed_at"))
-        }
     }
 
     public func insert(_ connection: JumioConnectionRecord, createdBy: UUID) async throws {

@@ -67,5 +67,9 @@ struct DecodingTests {
         #expect(unknown.workflowExecution.status.rawValue == "ACQUISITION_STARTED")
         #expect(unknown.workflowExecution.status.isFinal == false)
         #expect(throws: JumioError.self) { try JumioCallback.decode(Data("{\"nope\": 1}".utf8)) }
+        #expect(JumioCallback.announcedStatus(in: try fixture("callback-processed")) == .processed)
+        #expect(JumioCallback.announcedStatus(in: try fixture("callback-unknown-status"))?.rawValue == "ACQUISITION_STARTED")
+        #expect(JumioCallback.announcedStatus(in: Data("{\"nope\": 1}".utf8)) == nil)
+        #expect(JumioCallback.announcedStatus(in: Data("not json".utf8)) == nil)
     }
 }

@@ -8,21 +8,25 @@ import Testing
 
 @Suite("Where Jumio callbacks may come from")
 struct CallbackSourceTests {
-    /// Adds an attempt on the US data center to an existing flow's Jumio action, with a known callback token.
-    static func usAttempt(_ server: TestServer, flowID: String, actionID: String) async throws -> String {
-        let token = "us-token-\(UUID().uuidString)"
+    /// Adds an attempt on the US data center to an existing flow's Jumio action, with a known callback token;
+    /// a closed one stands for an attempt Jumio has already decided.
+    static func usAttempt(_ server: TestServer, flowID: String, actionID: String, closed: Bool = false) async throws
+        -> (token: String, attemptID: UUID)
+    {
+        let (token, attemptID) = ("us-token-\(UUID().uuidString)", UUID())
         let store = try Store(server.configuration.store, logger: Logger(label: "test"))
         let now = Date()
         try await store.write { db in
             try await db.insertAttempt(
                 AttemptRecord(
-                    id: UUID(), organizationID: UUID(), flowID: UUID(uuidString: flowID)!, actionID: UUID(uuidString: actionID)!,
+                    id: attemptID, organizationID: UUID(), flowID: UUID(uuidString: flowID)!, actionID: UUID(uuidString: actionID)!,
                     dataCenter: "US", accountID: "acc", executionID: "exe", open: true, createdAt: now,
                     nextCheckAt: now.addingTimeInterval(3600), checkCount: 0),
                 callbackToken: token)
+            if closed { try await db.closeAttempt(attemptID, at: now) }
         }
         await store.shutdown()
-        return token
+        return (token, attemptID)
     }
 
     static func post(_ client: any TestClientProtocol, _ token: String, forwardedFor: String? = nil) async throws
@@ -43,7 +47,7 @@ struct CallbackSourceTests {
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
             let (clientID, _) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
-            let token = try await Self.usAttempt(server, flowID: flowID, actionID: actionID)
+            let (token, _) = try await Self.usAttempt(server, flowID: flowID, actionID: actionID)
             #expect(try await Self.post(client, token) == .forbidden)
             #expect(try await Self.post(client, token, forwardedFor: "203.0.113.9") == .forbidden)
             #expect(try await Self.post(client, token, forwardedFor: "198.51.100.1, 34.202.241.227") == .ok)
@@ -57,7 +61,7 @@ struct CallbackSourceTests {
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
             let (clientID, _) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
-            let token = try await Self.usAttempt(server, flowID: flowID, actionID: actionID)
+            let (token, _) = try await Self.usAttempt(server, flowID: flowID, actionID: actionID)
             #expect(try await Self.post(client, token) == .ok)
         }
     }

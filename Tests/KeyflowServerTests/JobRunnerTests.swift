@@ -81,12 +81,4 @@ struct JobRunnerTests {
         }
         wakeup.notify()
     }
-
-    private func waitUntil(_ condition: () -> Bool) async throws {
-        for _ in 0..<500 {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("the condition did not come true within 5 s")
-    }
 }

@@ -22,6 +22,23 @@ struct JobQueueTests {
         }
     }
 
+    @Test("unique jobs added together: a key already queued, or given twice, is added once", arguments: TestStores.configurations)
+    func uniqueJobsTogether(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let queue = "q-\(UUID())"
+            let now = Date(timeIntervalSince1970: 1_000_000)
+            let jobs = [("a", "a1"), ("a", "a2"), ("b", "b1"), ("b", "b2"), ("c", "c1")].map { key, payload in
+                UniqueJob(queue: queue, payload: payload, runAt: now, uniqueKey: "\(queue)-\(key)", requestID: nil)
+            }
+            #expect(try await store.write { try await $0.enqueue([jobs[0]], now: now) } == ["\(queue)-a"])
+            let queued = try await store.write { try await $0.enqueue(Array(jobs.dropFirst()), now: now) }
+            #expect(queued == ["\(queue)-b", "\(queue)-c"])
+            #expect(try await store.write { try await $0.enqueue([], now: now) }.isEmpty)
+            let payloads = try await store.read { try await $0.jobs(queue: queue) }.map(\.payload).sorted()
+            #expect(payloads == ["a1", "b1", "c1"])
+        }
+    }
+
     @Test("a job is not claimed before its time", arguments: TestStores.configurations)
     func scheduled(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

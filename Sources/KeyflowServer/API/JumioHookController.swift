@@ -9,11 +9,10 @@ enum CallbackMetrics {
         "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), processed (its job ran), unknown token, refused source"
 }
 
-/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is checked (token, source, size), handed to the
-/// `VerificationService` to be stored with the job that processes it, and answered 200 at once.
+/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is handed to the `CallbackInbox`, which checks the
+/// token and the sender and stores it with the job that processes it, and answered 200 once stored.
 struct JumioHookController {
-    let store: Store
-    let verifications: VerificationService
+    let inbox: CallbackInbox
     let configuration: JumioConfiguration
     let logger: Logger
     let metrics: Metrics
@@ -24,23 +23,6 @@ struct JumioHookController {
     }
 
     @Sendable func receive(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
-        let token = context.parameters.get("token") ?? ""
-        guard let attempt = try await store.read({ try await $0.attempt(callbackToken: token) }) else {
-            count("unknown")
-            logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(context.remoteAddress ?? "?")"])
-            throw APIError.notFound("unknown callback")
-        }
-        let source = sourceAddress(request, context)
-        if let region = JumioDataCenter(rawValue: attempt.dataCenter), configuration.checkCallbackSource {
-            let allowed = configuration.callbackSources ?? region.callbackAddresses
-            guard let source, allowed.contains(source) else {
-                count("refused")
-                logger.warning(
-                    "Jumio callback from an address not on the allowlist",
-                    metadata: ["from": "\(source ?? "?")", "attempt": "\(attempt.id)"])
-                throw APIError.forbidden("callbacks are accepted only from Jumio's published addresses")
-            }
-        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 64 * 1024)
@@ -48,14 +30,30 @@ struct JumioHookController {
             throw APIError.tooLarge("a callback body is at most 64 KiB")
         }
         let text = String(buffer: body)
-        let hint = (try? JumioCallback.decode(Data(text.utf8)))?.workflowExecution.status.rawValue
-        let queued = try await verifications.recordCallback(
-            attemptID: attempt.id, body: text, hint: hint, from: source, requestID: context.requestID)
-        count("received")
-        if queued { jobWakeup.notify() } else { count("duplicate") }
-        logger.info("Jumio callback stored", metadata: ["attempt": "\(attempt.id)", "status": "\(hint ?? "?")"])
-        return try JSONBody.response(["received": true])
+        let hint = JumioCallback.announcedStatus(in: Data(buffer: body))?.rawValue
+        let source = sourceAddress(request, context)
+        let receipt = try await inbox.receive(
+            .init(token: context.parameters.get("token") ?? "", body: text, hint: hint, source: source, requestID: context.requestID))
+        switch receipt {
+        case .unknownToken:
+            count("unknown")
+            logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(context.remoteAddress ?? "?")"])
+            throw APIError.notFound("unknown callback")
+        case .refused(let attemptID):
+            count("refused")
+            logger.warning(
+                "Jumio callback from an address not on the allowlist", metadata: ["from": "\(source ?? "?")", "attempt": "\(attemptID)"])
+            throw APIError.forbidden("callbacks are accepted only from Jumio's published addresses")
+        case .stored(let attemptID, let queued):
+            count("received")
+            if queued { jobWakeup.notify() } else { count("duplicate") }
+            logger.info("Jumio callback stored", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
+            return Self.received
+        }
     }
+
+    /// The answer to every stored callback, encoded once.
+    private static let received = try! JSONBody.response(["received": true])
 
     private func count(_ result: String) {
         metrics.increment("keyflow_jumio_callbacks_total", ["result": result], help: CallbackMetrics.help)

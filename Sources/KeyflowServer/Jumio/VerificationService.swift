@@ -87,25 +87,6 @@ struct VerificationService: Sendable {
         }
     }
 
-    /// Stores a Jumio callback with the job that will ask Jumio about it, in one transaction; answers whether a
-    /// job was queued (false when the same news is already queued). The body is only a hint.
-    func recordCallback(attemptID: UUID, body: String, hint: String?, from source: String?, requestID: String?)
-        async throws -> Bool
-    {
-        let now = clock.now()
-        return try await store.write { db in
-            _ = try await db.insertCallback(attemptID: attemptID, body: body, statusHint: hint, remoteAddress: source, at: now)
-            let queued = try await db.enqueue(
-                queue: Self.queue, payload: VerificationJob(attemptID: attemptID, source: .callback, hint: hint).encoded(),
-                runAt: now, uniqueKey: "callback:\(attemptID):\(hint ?? "unknown")", requestID: requestID, now: now)
-            if !queued, try await db.attempt(attemptID)?.open == false {
-                // A repeat about an attempt already decided: no job will look at it, so it is done with now.
-                try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
-            }
-            return queued
-        }
-    }
-
     /// Asks Jumio's retrieval API where an attempt stands and applies it. Returns whether the attempt is
     /// finished; `requireFinal` (a callback said it is) makes a not-yet-final answer an error to retry.
     /// `expectProcessed` (the callback said PROCESSED) asks for the details at once, whose answer carries the

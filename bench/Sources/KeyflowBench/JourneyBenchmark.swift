@@ -14,6 +14,8 @@ struct JourneyBenchmark {
         var callbacks: LoadLoop.Result
         /// The same callbacks sent again once every verification was applied: acceptance alone.
         var repeatedCallbacks: LoadLoop.Result
+        /// The server's CPU time per repeated callback accepted.
+        var cpuMicrosecondsPerRepeatedCallback: Double
         /// From the first callback sent to the last verification applied.
         var verificationsPerSecond: Double
         /// From a callback sent to its flow's next action showing as active on the flow's event stream.
@@ -44,11 +46,14 @@ struct JourneyBenchmark {
         let verified = try await deliverAndFollow(callbacks, flowIDs: started.map(\.flowID), watchingAs: client)
         // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
         // again times acceptance with no verification work beside it.
+        let cpuBefore = server.cpuSeconds
         let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
+        let repeatCPU = server.cpuSeconds - cpuBefore
         try Self.require(repeats, "repeating callbacks")
         let figures = Figures(
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
-            repeatedCallbacks: repeats, verificationsPerSecond: verified.perSecond, completion: verified.completion,
+            repeatedCallbacks: repeats, cpuMicrosecondsPerRepeatedCallback: repeatCPU * 1_000_000 / Double(flows),
+            verificationsPerSecond: verified.perSecond, completion: verified.completion,
             cpuMillisecondsPerVerification: verified.serverCPU * 1000 / Double(flows),
             generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows))
         return (figures, started.first?.flowID ?? "", client, admin)

@@ -32,6 +32,7 @@ struct StoreReport: Codable, Sendable {
     var verificationsStarted: Rate
     var callbacksAccepted: Rate
     var repeatedCallbacksAccepted: Rate
+    var cpuMicrosecondsPerRepeatedCallback: Double
     var verificationsCompletedPerSecond: Double
     var completionP50: Double?
     var completionP99: Double?
@@ -43,12 +44,15 @@ struct StoreReport: Codable, Sendable {
     var cpuMicrosecondsPerPush: Double
     var peakResidentMiB: Double
     var health: Rate
+    /// The server's CPU time per `/health` request: what HTTP alone costs.
+    var cpuMicrosecondsPerHealth: Double
     var databaseTransactionsPerSecond: Double
 
     /// Each figure with its machine limit, their ratio and the target, as rows of text.
     var rows: [[String]] {
         func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "–" }
         func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
+        func micro(_ value: Double) -> String { String(format: "%.0f µs", value) }
         func ratio(_ value: Double, _ limit: Double) -> String { limit > 0 ? String(format: "%.2f", value / limit) : "–" }
         let db = databaseTransactionsPerSecond
         return [
@@ -65,6 +69,8 @@ struct StoreReport: Codable, Sendable {
             ["  latency p50 / p99 / p99.9",
              "\(ms(repeatedCallbacksAccepted.p50)) / \(ms(repeatedCallbacksAccepted.p99)) / \(ms(repeatedCallbacksAccepted.p999))", "", "",
              "p99 ≤ 20 ms"],
+            ["  server CPU per callback", micro(cpuMicrosecondsPerRepeatedCallback), "\(micro(cpuMicrosecondsPerHealth)) /health",
+             ratio(cpuMicrosecondsPerRepeatedCallback, cpuMicrosecondsPerHealth), ""],
             ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],

@@ -61,10 +61,12 @@ struct StoreRun {
                 admin: journey.admin, client: journey.client, server: server, flowID: journey.sampleFlowID,
                 clients: scale.sseClients, messages: scale.sseMessages
             ).run()
+            let cpuBeforeHealth = server.cpuSeconds
             let health = await LoadLoop(count: scale.healthRequests, concurrency: scale.concurrency).run { _ in
                 let (status, _) = try await api.send(api.request(.GET, "/health"))
                 guard status == 200 else { throw KeyflowAPI.Failure(description: "/health answered \(status)") }
             }
+            let healthCPU = server.cpuSeconds - cpuBeforeHealth
             let peak = server.memory.peak
             server.stop()
             await sandbox.stop()
@@ -80,12 +82,14 @@ struct StoreRun {
                 store: engine.name, startToReadyMs: milliseconds(server.startToReady), idleResidentMiB: idle,
                 flowsStarted: .init(figures.flowsStarted), verificationsStarted: .init(figures.verificationsStarted),
                 callbacksAccepted: .init(figures.callbacks), repeatedCallbacksAccepted: .init(figures.repeatedCallbacks),
+                cpuMicrosecondsPerRepeatedCallback: figures.cpuMicrosecondsPerRepeatedCallback,
                 verificationsCompletedPerSecond: figures.verificationsPerSecond,
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
                 generatorCpuMsPerVerification: figures.generatorCPUMillisecondsPerVerification,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
+                cpuMicrosecondsPerHealth: healthCPU * 1_000_000 / Double(max(1, scale.healthRequests)),
                 databaseTransactionsPerSecond: database)
         } catch {
             await sandbox.stop()

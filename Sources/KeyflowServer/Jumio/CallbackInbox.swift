@@ -1,0 +1,97 @@
+import Foundation
+import JumioKit
+import KeyflowStore
+
+/// Jumio's callbacks on their way in. Each is matched to the attempt its token was issued for, checked against
+/// the addresses Jumio sends from, and stored with the job that will ask Jumio about it; its sender is answered
+/// once that is on disk. The body is only a hint: the job fetches the verdict from Jumio.
+///
+/// Callbacks that arrive while a batch is being stored form the next one, so a burst costs four statements per
+/// batch instead of three or four per callback: Jumio sends one per status change of every verification.
+final class CallbackInbox: Sendable {
+    struct Arrival: Sendable {
+        var token: String
+        var body: String
+        /// The workflow status the body announces, when it parses.
+        var hint: String?
+        /// The sender's address, as far as it is known.
+        var source: String?
+        var requestID: String?
+    }
+
+    enum Receipt: Sendable, Equatable {
+        case unknownToken
+        /// The sender is not one of the addresses Jumio sends the attempt's data center's callbacks from.
+        case refused(attemptID: UUID)
+        /// Stored; `queued` is false when the same news is already queued.
+        case stored(attemptID: UUID, queued: Bool)
+    }
+
+    /// The most callbacks stored in one transaction, so one batch never holds SQLite's single writer for long.
+    static let largestBatch = 256
+
+    private let batcher: Batcher<Arrival, Receipt>
+
+    init(store: Store, clock: AppClock, configuration: JumioConfiguration) {
+        batcher = Batcher(maximum: Self.largestBatch) { arrivals in
+            let now = clock.now()
+            return try await store.write { db in try await Self.record(arrivals, in: db, configuration: configuration, at: now) }
+        }
+    }
+
+    func receive(_ arrival: Arrival) async throws -> Receipt {
+        try await batcher.submit(arrival)
+    }
+
+    /// Checks and stores one batch; answers a receipt per arrival, in order.
+    static func record(_ arrivals: [Arrival], in db: StoreSession, configuration: JumioConfiguration, at now: Date)
+        async throws -> [Receipt]
+    {
+        let targets = try await db.callbackTargets(tokens: arrivals.map(\.token))
+        let checked = arrivals.map { arrival -> (arrival: Arrival, target: CallbackTarget?, accepted: Bool) in
+            let target = targets[arrival.token]
+            let accepted = target.map { configuration.acceptsCallback(from: arrival.source, dataCenter: $0.dataCenter) } ?? false
+            return (arrival, target, accepted)
+        }
+        let accepted = checked.compactMap { $0.accepted ? ($0.arrival, $0.target!) : nil }
+        try await db.insertCallbacks(
+            accepted.map { arrival, target in
+                NewCallback(attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source)
+            }, at: now)
+        var queued = try await db.enqueue(
+            accepted.map { arrival, target in
+                UniqueJob(
+                    queue: VerificationService.queue,
+                    payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
+                    runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
+            }, now: now)
+        var decided = Set<UUID>()
+        let receipts = checked.map { arrival, target, accepted -> Receipt in
+            guard let target else { return .unknownToken }
+            guard accepted else { return .refused(attemptID: target.attemptID) }
+            // Of a batch's callbacks with the same news, the first is the one that queued it.
+            let isNew = queued.remove(jobKey(target.attemptID, arrival.hint)) != nil
+            if !isNew, !target.open { decided.insert(target.attemptID) }
+            return .stored(attemptID: target.attemptID, queued: isNew)
+        }
+        // A repeat about an attempt already decided: no job will look at it, so it is done with now.
+        try await db.markCallbacksProcessed(attemptIDs: decided, at: now)
+        return receipts
+    }
+
+    /// One job per attempt and announced status: Jumio repeats callbacks, and each status is worth one look.
+    private static func jobKey(_ attemptID: UUID, _ hint: String?) -> String {
+        "callback:\(attemptID):\(hint ?? "unknown")"
+    }
+}
+
+extension JumioConfiguration {
+    /// Whether a callback about an attempt in `dataCenter` may come from `source`: one of the data center's
+    /// published addresses (or the configured ones instead). Data centers without published addresses (the
+    /// sandbox) and a switched-off check accept any sender.
+    func acceptsCallback(from source: String?, dataCenter: String) -> Bool {
+        guard checkCallbackSource, let region = JumioDataCenter(rawValue: dataCenter) else { return true }
+        guard let source else { return false }
+        return (callbackSources ?? region.callbackAddresses).contains(source)
+    }
+}

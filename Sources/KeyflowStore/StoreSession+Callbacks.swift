@@ -1,0 +1,92 @@
+import Foundation
+import SQLKit
+
+/// A Jumio callback as stored in the durable inbox.
+public struct StoredCallback: Sendable, Equatable {
+    public var id: Int64
+    public var attemptID: UUID
+    public var receivedAt: Date
+    public var body: String
+    public var processedAt: Date?
+}
+
+/// The attempt a callback token was issued for: what a callback needs to be checked and stored.
+public struct CallbackTarget: Sendable, Equatable {
+    public var attemptID: UUID
+    public var dataCenter: String
+    public var open: Bool
+}
+
+/// A callback on its way into the inbox.
+public struct NewCallback: Sendable, Equatable {
+    public var attemptID: UUID
+    public var body: String
+    public var statusHint: String?
+    public var remoteAddress: String?
+
+    public init(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?) {
+        self.attemptID = attemptID
+        self.body = body
+        self.statusHint = statusHint
+        self.remoteAddress = remoteAddress
+    }
+}
+
+extension StoreSession {
+    /// The attempts these callback tokens were issued for, by token, in one statement; unknown tokens are absent.
+    public func callbackTargets(tokens: some Sequence<String>) async throws -> [String: CallbackTarget] {
+        var tokensByHash: [String: String] = [:]
+        for token in tokens { tokensByHash[Self.hash(token: token)] = token }
+        guard !tokensByHash.isEmpty else { return [:] }
+        let hashes = SQLList(tokensByHash.keys.map { SQLBind($0) })
+        var targets: [String: CallbackTarget] = [:]
+        for row in try await sql.raw(
+            "SELECT id, data_center, open, callback_token_hash FROM verification_attempts WHERE callback_token_hash IN (\(hashes))"
+        ).all() {
+            guard let token = tokensByHash[try row.decode(column: "callback_token_hash", as: String.self)] else { continue }
+            targets[token] = CallbackTarget(
+                attemptID: try row.uuid("id"), dataCenter: try row.decode(column: "data_center", as: String.self),
+                open: try row.decode(column: "open", as: Int.self) != 0)
+        }
+        return targets
+    }
+
+    /// Stores callbacks in one statement, in order.
+    public func insertCallbacks(_ callbacks: [NewCallback], at now: Date) async throws {
+        guard !callbacks.isEmpty else { return }
+        let rows = callbacks.map { callback -> SQLQueryString in
+            """
+            (\(bind: callback.attemptID.key), \(bind: now.seconds), \(bind: callback.remoteAddress), \(bind: callback.body),
+             \(bind: callback.statusHint))
+            """
+        }
+        try await sql.raw(
+            """
+            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
+            VALUES \(rows.joined(separator: ", "))
+            """
+        ).run()
+    }
+
+    /// Marks every stored callback of these attempts as dealt with.
+    public func markCallbacksProcessed(attemptIDs: some Collection<UUID>, at now: Date) async throws {
+        guard !attemptIDs.isEmpty else { return }
+        let ids = SQLList(attemptIDs.map { SQLBind($0.key) })
+        try await sql.raw(
+            "UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds) WHERE attempt_id IN (\(ids)) AND processed_at IS NULL"
+        ).run()
+    }
+
+    public func markCallbacksProcessed(attemptID: UUID, at now: Date) async throws {
+        try await markCallbacksProcessed(attemptIDs: [attemptID], at: now)
+    }
+
+    public func callbacks(of attemptID: UUID) async throws -> [StoredCallback] {
+        try await sql.raw("SELECT * FROM jumio_callbacks WHERE attempt_id = \(bind: attemptID.key) ORDER BY id").all().map { row in
+            StoredCallback(
+                id: try row.decode(column: "id", as: Int64.self), attemptID: try row.uuid("attempt_id"),
+                receivedAt: try row.date("received_at"), body: try row.decode(column: "body", as: String.self),
+                processedAt: try row.optionalDate("processed_at"))
+        }
+    }
+}
