@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KeyflowStore
-import Logging
 import Testing
 
 @testable import KeyflowServer
@@ -54,29 +53,29 @@ struct CallbackBurstTests {
     @Test("in one batch, the first of several callbacks with the same news queues its job and the rest count as repeats", arguments: TestServer.stores)
     func sameNewsInOneBatch(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)
-        try await server.run(.live) { client in
+        let attempt = try await server.run(.live) { client in
             let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
             let (clientID, _) = try await admin.addClient()
             let (flowID, actionID, _) = try await admin.jumioFlow(clientID: clientID)
-            let attempt = try await CallbackSourceTests.usAttempt(server, flowID: flowID, actionID: actionID)
-            let jumio = JumioConfiguration(checkCallbackSource: false)
-            func arrival(_ token: String, _ hint: String) -> CallbackInbox.Arrival {
-                .init(token: token, body: "{}", hint: hint, source: nil, requestID: nil)
-            }
-            let batch = [
-                arrival(attempt.token, "PROCESSED"), arrival("nobody's", "PROCESSED"), arrival(attempt.token, "PROCESSED"),
-                arrival(attempt.token, "SESSION_EXPIRED"),
-            ]
-            let store = try Store(server.configuration.store, logger: Logger(label: "test.batch"))
-            let receipts = try await store.write { db in
-                try await CallbackInbox.record(batch, in: db, configuration: jumio, at: Date())
-            }
-            await store.shutdown()
-            #expect(receipts == [
-                .stored(attemptID: attempt.attemptID, queued: true), .unknownToken,
-                .stored(attemptID: attempt.attemptID, queued: false), .stored(attemptID: attempt.attemptID, queued: true),
-            ])
+            return try await CallbackSourceTests.usAttempt(server, flowID: flowID, actionID: actionID)
         }
+        func arrival(_ token: String, _ hint: String) -> CallbackInbox.Arrival {
+            .init(token: token, body: "{}", hint: hint, source: nil, requestID: nil)
+        }
+        let batch = [
+            arrival(attempt.token, "PROCESSED"), arrival("nobody's", "PROCESSED"), arrival(attempt.token, "PROCESSED"),
+            arrival(attempt.token, "SESSION_EXPIRED"),
+        ]
+        // With the server stopped, the batch is the database's only writer.
+        let receipts = try await server.withStore { store in
+            try await store.write { db in
+                try await CallbackInbox.record(batch, in: db, configuration: JumioConfiguration(checkCallbackSource: false), at: Date())
+            }
+        }
+        #expect(receipts == [
+            .stored(attemptID: attempt.attemptID, queued: true), .unknownToken,
+            .stored(attemptID: attempt.attemptID, queued: false), .stored(attemptID: attempt.attemptID, queued: true),
+        ])
     }
 
     /// The verification jobs and each attempt's stored callbacks, once the decided attempt's are all processed
@@ -84,16 +83,16 @@ struct CallbackBurstTests {
     static func stored(_ server: TestServer, _ open: UUID, _ decided: UUID) async throws
         -> (jobs: [Job], open: [StoredCallback], decided: [StoredCallback])
     {
-        let store = try Store(server.configuration.store, logger: Logger(label: "test.callbacks"))
-        var decidedCallbacks: [StoredCallback] = []
-        for _ in 0..<100 {
-            decidedCallbacks = try await store.read { try await $0.callbacks(of: decided) }
-            if decidedCallbacks.allSatisfy({ $0.processedAt != nil }) { break }
-            try await Task.sleep(for: .milliseconds(50))
+        try await server.withStore { store in
+            var decidedCallbacks: [StoredCallback] = []
+            for _ in 0..<100 {
+                decidedCallbacks = try await store.read { try await $0.callbacks(of: decided) }
+                if decidedCallbacks.allSatisfy({ $0.processedAt != nil }) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let jobs = try await store.read { try await $0.jobs(queue: "jumio.verification") }
+            let openCallbacks = try await store.read { try await $0.callbacks(of: open) }
+            return (jobs, openCallbacks, decidedCallbacks)
         }
-        let jobs = try await store.read { try await $0.jobs(queue: "jumio.verification") }
-        let openCallbacks = try await store.read { try await $0.callbacks(of: open) }
-        await store.shutdown()
-        return (jobs, openCallbacks, decidedCallbacks)
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KeyflowStore
-import Logging
 import NIOCore
 import Testing
 
@@ -14,18 +13,18 @@ struct CallbackSourceTests {
         -> (token: String, attemptID: UUID)
     {
         let (token, attemptID) = ("us-token-\(UUID().uuidString)", UUID())
-        let store = try Store(server.configuration.store, logger: Logger(label: "test"))
         let now = Date()
-        try await store.write { db in
-            try await db.insertAttempt(
-                AttemptRecord(
-                    id: attemptID, organizationID: UUID(), flowID: UUID(uuidString: flowID)!, actionID: UUID(uuidString: actionID)!,
-                    dataCenter: "US", accountID: "acc", executionID: "exe", open: true, createdAt: now,
-                    nextCheckAt: now.addingTimeInterval(3600), checkCount: 0),
-                callbackToken: token)
-            if closed { try await db.closeAttempt(attemptID, at: now) }
+        try await server.withStore { store in
+            try await store.write { db in
+                try await db.insertAttempt(
+                    AttemptRecord(
+                        id: attemptID, organizationID: UUID(), flowID: UUID(uuidString: flowID)!, actionID: UUID(uuidString: actionID)!,
+                        dataCenter: "US", accountID: "acc", executionID: "exe", open: true, createdAt: now,
+                        nextCheckAt: now.addingTimeInterval(3600), checkCount: 0),
+                    callbackToken: token)
+                if closed { try await db.closeAttempt(attemptID, at: now) }
+            }
         }
-        await store.shutdown()
         return (token, attemptID)
     }
 

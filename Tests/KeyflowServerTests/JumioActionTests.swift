@@ -1,7 +1,6 @@
 import Foundation
 import HummingbirdTesting
 import KeyflowStore
-import Logging
 import NIOCore
 import NIOFoundationCompat
 import Testing
@@ -203,14 +202,14 @@ struct JumioActionTests {
     /// The callbacks stored for an attempt, read from the server's database once the queue has settled.
     static func storedCallbacks(of attemptID: String, in server: TestServer) async throws -> [StoredCallback] {
         let id = try #require(UUID(uuidString: attemptID))
-        let store = try Store(server.configuration.store, logger: Logger(label: "test.callbacks"))
-        var callbacks: [StoredCallback] = []
-        for _ in 0..<100 {
-            callbacks = (try? await store.read { try await $0.callbacks(of: id) }) ?? []
-            if !callbacks.isEmpty, callbacks.allSatisfy({ $0.processedAt != nil }) { break }
-            try? await Task.sleep(for: .milliseconds(50))
+        return try await server.withStore { store in
+            var callbacks: [StoredCallback] = []
+            for _ in 0..<100 {
+                callbacks = (try? await store.read { try await $0.callbacks(of: id) }) ?? []
+                if !callbacks.isEmpty, callbacks.allSatisfy({ $0.processedAt != nil }) { break }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            return callbacks
         }
-        await store.shutdown()
-        return callbacks
     }
 }

@@ -92,13 +92,13 @@ struct JumioSafetyTests {
     }
 
     static func waitForStoredCallback(_ server: TestServer, attemptID: UUID) async throws -> Bool {
-        let store = try Store(server.configuration.store, logger: Logger(label: "test"))
-        defer { Task { await store.shutdown() } }
-        for _ in 0..<200 {
-            if try await !store.read({ try await $0.callbacks(of: attemptID) }).isEmpty { return true }
-            try await Task.sleep(for: .milliseconds(25))
+        try await server.withStore { store in
+            for _ in 0..<200 {
+                if try await !store.read({ try await $0.callbacks(of: attemptID) }).isEmpty { return true }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            return false
         }
-        return false
     }
 
     @Test("a Jumio action with no assignee or several is refused at the assignee field", arguments: TestServer.stores)

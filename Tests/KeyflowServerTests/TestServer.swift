@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Keyflow
 import KeyflowServer
 import KeyflowStore
+import Logging
 import NIOCore
 import Testing
 
@@ -89,6 +90,20 @@ struct TestServer {
             try await buildApplication(configuration, dependencies: dependencies)
         }
         return try await app.test(mode, body)
+    }
+
+    /// Opens the server's database beside it, for what the API does not show or offer, and closes it whatever
+    /// happens.
+    func withStore<T: Sendable>(_ body: (Store) async throws -> T) async throws -> T {
+        let store = try Store(configuration.store, logger: Logger(label: "test.store"))
+        do {
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
     }
 }
 
