@@ -85,7 +85,7 @@ final class GroupCommit: Sendable {
         guard !group.isEmpty else { return }
         let results: [Result<any Sendable, any Error>]
         do {
-            results = try await database().transaction { db in
+            results = try await transaction { db in
                 let sql = db as! any SQLDatabase
                 let session = self.session(db)
                 var results: [Result<any Sendable, any Error>] = []
@@ -111,7 +111,7 @@ final class GroupCommit: Sendable {
 
     /// The writes one after another in one transaction; the first to throw ends it (rolled back).
     private func run(_ group: [Pending]) async throws -> [any Sendable] {
-        try await database().transaction { db in
+        try await transaction { db in
             let session = self.session(db)
             var values: [any Sendable] = []
             for (index, pending) in group.enumerated() {
@@ -122,6 +122,25 @@ final class GroupCommit: Sendable {
                 }
             }
             return values
+        }
+    }
+
+    /// One transaction on the writer's connection, begun IMMEDIATE: it takes SQLite's write lock at once, so a
+    /// group that reads before it writes never finds, at its first write, that another process (the CLI, a
+    /// backup tool) wrote since its read, which SQLite refuses with SQLITE_BUSY rather than waits for. Another
+    /// process's writes wait for the group instead, and the group for them.
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await database().withConnection { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let value = try await body(db)
+                try await sql.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
         }
     }
 

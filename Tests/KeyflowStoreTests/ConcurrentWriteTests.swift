@@ -1,5 +1,6 @@
 import Foundation
 import KeyflowStore
+import Synchronization
 import Testing
 
 /// Many writes at once (SQLite commits them in groups): each caller gets its own result, a write that throws
@@ -49,6 +50,32 @@ struct ConcurrentWriteTests {
                 try await $0.claimJobs(queues: [queue], worker: "w", limit: 1000, lease: 30, now: now)
             }
             #expect(Set(stored.map(\.payload)) == Set((0..<200).filter { !$0.isMultiple(of: 10) }.map(String.init)))
+        }
+    }
+
+    @Test("on a SQLite file, a write that reads first waits for another process's write instead of failing")
+    func anotherProcessWrites() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-two-\(UUID()).sqlite").path
+        try await TestStores.with(.sqlite(path: path)) { first in
+            try await TestStores.with(.sqlite(path: path)) { second in
+                let queue = "q-\(UUID())"
+                let now = Date(timeIntervalSince1970: 1_000_000)
+                let hasRead = Mutex(false)
+                let firstWrite = Task {
+                    try await first.write { db in
+                        _ = try await db.jobs(queue: queue)
+                        hasRead.withLock { $0 = true }
+                        // The other process tries to write meanwhile.
+                        try await Task.sleep(for: .milliseconds(300))
+                        try await db.enqueue(queue: queue, payload: "first", runAt: now, now: now)
+                    }
+                }
+                while !hasRead.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                try await second.write { try await $0.enqueue(queue: queue, payload: "second", runAt: now, now: now) }
+                try await firstWrite.value
+                let payloads = try await first.read { try await $0.jobs(queue: queue) }.map(\.payload)
+                #expect(Set(payloads) == ["first", "second"])
+            }
         }
     }
 }
