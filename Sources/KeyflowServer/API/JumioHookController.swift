@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import JumioKit
-import KeyflowStore
 import Logging
 
 enum CallbackMetrics {
