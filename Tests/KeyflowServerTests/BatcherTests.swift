@@ -1,7 +1,6 @@
+import KeyflowStore
 import Synchronization
 import Testing
-
-@testable import KeyflowServer
 
 @Suite("Batcher")
 struct BatcherTests {

@@ -87,3 +87,14 @@ public struct JumioConfiguration: Sendable {
         }
     }
 }
+
+extension JumioConfiguration {
+    /// Whether a callback about an attempt in `dataCenter` may come from `source`: one of the data center's
+    /// published addresses (or the configured ones instead). Data centers without published addresses (the
+    /// sandbox) and a switched-off check accept any sender.
+    func acceptsCallback(from source: String?, dataCenter: String) -> Bool {
+        guard checkCallbackSource, let region = JumioDataCenter(rawValue: dataCenter) else { return true }
+        guard let source else { return false }
+        return (callbackSources ?? region.callbackAddresses).contains(source)
+    }
+}

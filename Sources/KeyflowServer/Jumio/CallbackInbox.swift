@@ -1,5 +1,4 @@
 import Foundation
-import JumioKit
 import KeyflowStore
 
 /// Jumio's callbacks on their way in. Each is matched to the attempt its token was issued for, checked against
@@ -53,7 +52,7 @@ final class CallbackInbox: Sendable {
             let accepted = target.map { configuration.acceptsCallback(from: arrival.source, dataCenter: $0.dataCenter) } ?? false
             return (arrival, target, accepted)
         }
-        let accepted = checked.compactMap { $0.accepted ? ($0.arrival, $0.target!) : nil }
+        let accepted = checked.compactMap { item in item.accepted ? item.target.map { (item.arrival, $0) } : nil }
         try await db.insertCallbacks(
             accepted.map { arrival, target in
                 NewCallback(attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source)
@@ -82,16 +81,5 @@ final class CallbackInbox: Sendable {
     /// One job per attempt and announced status: Jumio repeats callbacks, and each status is worth one look.
     private static func jobKey(_ attemptID: UUID, _ hint: String?) -> String {
         "callback:\(attemptID):\(hint ?? "unknown")"
-    }
-}
-
-extension JumioConfiguration {
-    /// Whether a callback about an attempt in `dataCenter` may come from `source`: one of the data center's
-    /// published addresses (or the configured ones instead). Data centers without published addresses (the
-    /// sandbox) and a switched-off check accept any sender.
-    func acceptsCallback(from source: String?, dataCenter: String) -> Bool {
-        guard checkCallbackSource, let region = JumioDataCenter(rawValue: dataCenter) else { return true }
-        guard let source else { return false }
-        return (callbackSources ?? region.callbackAddresses).contains(source)
     }
 }

@@ -5,8 +5,8 @@ import Synchronization
 /// once per batch; alone, an input is handled at once, with no timer to wait for.
 ///
 /// When a batch of several fails, each of its inputs is tried again alone, so one bad input fails only its own
-/// caller.
-final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
+/// caller. A handler that settles each input itself answers a `Result` per input and never throws.
+public final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
     private struct Waiting: Sendable {
         var input: Input
         var continuation: CheckedContinuation<Output, any Error>
@@ -22,13 +22,13 @@ final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
     /// Answers one output per input, in order.
     private let handle: @Sendable ([Input]) async throws -> [Output]
 
-    init(maximum: Int, handle: @escaping @Sendable ([Input]) async throws -> [Output]) {
+    public init(maximum: Int, handle: @escaping @Sendable ([Input]) async throws -> [Output]) {
         precondition(maximum > 0)
         self.maximum = maximum
         self.handle = handle
     }
 
-    func submit(_ input: Input) async throws -> Output {
+    public func submit(_ input: Input) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let leads = state.withLock { state in
                 state.waiting.append(Waiting(input: input, continuation: continuation))
