@@ -1,4 +1,4 @@
-import FluentKit
+import NIOPosix
 import SQLKit
 
 /// A write: what a caller does inside the group's transaction.
@@ -17,8 +17,10 @@ final class GroupCommit: Sendable {
 
     private let batcher: Batcher<Write, Result<any Sendable, any Error>>
 
-    init(database: @escaping @Sendable () -> any Database, session: @escaping @Sendable (any Database) -> StoreSession) {
-        let group = Group(database: database, session: session)
+    init(
+        writer: SQLiteDirect, threadPool: NIOThreadPool, session: @escaping @Sendable (any SQLDatabase) -> StoreSession
+    ) {
+        let group = Group(writer: writer, threadPool: threadPool, session: session)
         batcher = Batcher(maximum: Self.maximumGroup) { await group.commit($0) }
     }
 
@@ -29,8 +31,11 @@ final class GroupCommit: Sendable {
 
 /// One group's transaction: each write answered with its own result.
 private struct Group: Sendable {
-    let database: @Sendable () -> any Database
-    let session: @Sendable (any Database) -> StoreSession
+    let writer: SQLiteDirect
+    /// Where the statements that may wait run (`BEGIN IMMEDIATE`, `COMMIT`), so they never hold up a
+    /// cooperative thread; the rest run inline.
+    let threadPool: NIOThreadPool
+    let session: @Sendable (any SQLDatabase) -> StoreSession
 
     func commit(_ group: [Write]) async -> [Result<any Sendable, any Error>] {
         // Most writes succeed, so a group first runs without savepoints (two statements less per write for the
@@ -54,9 +59,8 @@ private struct Group: Sendable {
     private func commitEach(_ group: [Write]) async -> [Result<any Sendable, any Error>] {
         guard !group.isEmpty else { return [] }
         do {
-            return try await transaction { db in
-                let sql = db as! any SQLDatabase
-                let session = self.session(db)
+            return try await transaction { sql in
+                let session = self.session(sql)
                 var results: [Result<any Sendable, any Error>] = []
                 for write in group {
                     try await sql.raw("SAVEPOINT keyflow_write").run()
@@ -96,19 +100,21 @@ private struct Group: Sendable {
     /// group that reads before it writes never finds, at its first write, that another process (the CLI, a
     /// backup tool) wrote since its read, which SQLite refuses with SQLITE_BUSY rather than waits for. Another
     /// process's writes wait for the group instead, and the group for them.
-    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await database().withConnection { db in
-            let sql = db as! any SQLDatabase
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let value = try await body(db)
-                try await sql.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+    private func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await offCooperativeThreads("BEGIN IMMEDIATE")
+        do {
+            let value = try await body(writer)
+            try await offCooperativeThreads("COMMIT")
+            return value
+        } catch {
+            try? await offCooperativeThreads("ROLLBACK")
+            throw error
         }
+    }
+
+    private func offCooperativeThreads(_ statement: String) async throws {
+        let handle = writer.handle
+        try await threadPool.runIfActive { try handle.run(statement, []) { _ in } }
     }
 
     /// Which write of a group threw, and what.

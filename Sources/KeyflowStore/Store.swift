@@ -25,8 +25,11 @@ public final class Store: Sendable {
     private let ownsThreadPool: NIOThreadPool?
     /// SQLite's writes, committed in groups (nil on PostgreSQL, whose connections commit side by side).
     private let groupCommit: GroupCommit?
-    /// Whether reads have connections of their own (a SQLite file).
-    private let hasReaders: Bool
+    /// SQLite's write connection and its read connections (nil on PostgreSQL).
+    private let writer: SQLiteHandle?
+    private let readers: SQLiteReaders?
+    /// The file behind `.sqliteInMemory`, deleted at shutdown.
+    private let scratchFile: String?
     /// Recently decoded flow documents, shared by every session of this store.
     let decodedFlows = DecodedDocuments<Flow>(capacity: 512)
 
@@ -41,22 +44,19 @@ public final class Store: Sendable {
         self.engine = configuration.engine
         self.logger = logger
         self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-        // SQLite allows one writer at a time: a single pooled connection on one event loop serializes all
-        // work without busy errors or upgrade deadlocks. PostgreSQL gets a pool on every loop.
         self.eventLoop = configuration.engine == .sqlite ? eventLoopGroup.next() : eventLoopGroup.any()
         var postgresSettings: SQLPostgresConfiguration?
+        var sqlitePath: String?
         switch configuration {
         case .sqlite(let path):
-            databases.use(
-                .sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
-            // In WAL mode readers never wait for the writer, so reads get connections of their own and go on
-            // while a group of writes waits for the disk.
-            databases.use(
-                .sqlite(.file(path), maxConnectionsPerEventLoop: 2, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
-                as: .sqliteReaders)
+            sqlitePath = path
+            scratchFile = nil
         case .sqliteInMemory:
-            databases.use(.sqlite(.memory, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
+            let path = Self.scratchPath()
+            sqlitePath = path
+            scratchFile = path
         case .postgres(let url, let perLoop):
+            scratchFile = nil
             let postgres: SQLPostgresConfiguration
             do {
                 postgres = try SQLPostgresConfiguration(url: url)
@@ -71,13 +71,33 @@ public final class Store: Sendable {
                 as: .psql)
         }
         self.postgres = postgresSettings
-        if case .sqlite = configuration { hasReaders = true } else { hasReaders = false }
-        let (databases, loop, engine, origin, flows) = (databases, eventLoop, configuration.engine, instanceID, decodedFlows)
-        groupCommit = configuration.engine == .sqlite
-            ? GroupCommit(
-                database: { databases.database(logger: logger, on: loop)! },
-                session: { StoreSession($0, engine: engine, origin: origin, decodedFlows: flows) })
-            : nil
+        if let sqlitePath {
+            // The migrator works through Fluent on a connection of its own.
+            databases.use(.sqlite(.file(sqlitePath), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
+            // All writes go through one connection of Keyflow's own, committed in groups. In WAL mode readers
+            // never wait for the writer, so reads get connections of their own and go on while a group of
+            // writes waits for the disk.
+            let writer = SQLiteDirect(handle: try SQLiteHandle(path: sqlitePath), logger: logger, eventLoop: eventLoop)
+            self.writer = writer.handle
+            readers = try SQLiteReaders(path: sqlitePath, count: System.coreCount)
+            let (engine, origin, flows) = (configuration.engine, instanceID, decodedFlows)
+            groupCommit = GroupCommit(writer: writer, threadPool: threadPool) {
+                StoreSession($0, engine: engine, origin: origin, decodedFlows: flows)
+            }
+        } else {
+            writer = nil
+            readers = nil
+            groupCommit = nil
+        }
+    }
+
+    /// A throwaway database for `.sqliteInMemory`: a file in shared memory when the system has it, so it
+    /// behaves exactly like the default store (WAL, readers beside the writer) at memory's speed.
+    private static func scratchPath() -> String {
+        var isDirectory: ObjCBool = false
+        let shared = FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory) && isDirectory.boolValue
+        let directory = shared ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+        return "\(directory)/keyflow-\(UUID().uuidString.lowercased()).sqlite"
     }
 
     func database(logger: Logger? = nil) -> any Database {
@@ -90,11 +110,10 @@ public final class Store: Sendable {
         try await body(StoreSession(readDatabase(), engine: engine, origin: instanceID, decodedFlows: decodedFlows))
     }
 
-    /// SQLite files have reader connections apart from the writer; in-memory SQLite and PostgreSQL read where
-    /// they write.
-    private func readDatabase() -> any Database {
-        guard hasReaders else { return database() }
-        return databases.database(.sqliteReaders, logger: logger, on: databases.eventLoopGroup.any())!
+    /// SQLite has reader connections apart from the writer; PostgreSQL reads where it writes.
+    private func readDatabase() -> any SQLDatabase {
+        if let readers { return SQLiteDirect(handle: readers.next(), logger: logger, eventLoop: eventLoop) }
+        return database() as! any SQLDatabase
     }
 
     /// Runs queries in one transaction: all of them commit, or none.
@@ -102,7 +121,7 @@ public final class Store: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
         if let groupCommit { return try await groupCommit.write(body) }
         return try await database().transaction { db in
-            try await body(StoreSession(db, engine: self.engine, origin: self.instanceID, decodedFlows: self.decodedFlows))
+            try await body(StoreSession(db as! any SQLDatabase, engine: self.engine, origin: self.instanceID, decodedFlows: self.decodedFlows))
         }
     }
 
@@ -144,26 +163,29 @@ public final class Store: Sendable {
 
     public func shutdown() async {
         await databases.shutdownAsync()
+        writer?.close()
+        readers?.close()
         try? await ownsThreadPool?.shutdownGracefully()
+        if let scratchFile {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchFile + suffix) }
+        }
     }
 }
 
 /// A database handle for one unit of work; all queries are its methods.
 public struct StoreSession: Sendable {
-    let database: any Database
+    let sql: any SQLDatabase
     public let engine: StoreEngine
     /// The instance this session works for (`Store.instanceID`).
     let origin: UUID
     let decodedFlows: DecodedDocuments<Flow>
 
-    init(_ database: any Database, engine: StoreEngine, origin: UUID, decodedFlows: DecodedDocuments<Flow>) {
-        self.database = database
+    init(_ sql: any SQLDatabase, engine: StoreEngine, origin: UUID, decodedFlows: DecodedDocuments<Flow>) {
+        self.sql = sql
         self.engine = engine
         self.origin = origin
         self.decodedFlows = decodedFlows
     }
-
-    var sql: any SQLDatabase { database as! any SQLDatabase }
 
     /// `FOR UPDATE` where the engine has row locks; SQLite's single connection already serializes writers.
     var forUpdate: SQLQueryString { engine == .postgres ? " FOR UPDATE" : "" }
@@ -175,9 +197,4 @@ extension Store: Service {
         try? await gracefulShutdown()
         await shutdown()
     }
-}
-
-extension DatabaseID {
-    /// The read-only side of a SQLite file: its own pooled connections.
-    static let sqliteReaders = DatabaseID(string: "sqlite-readers")
 }

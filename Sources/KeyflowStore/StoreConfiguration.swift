@@ -1,7 +1,7 @@
 /// Where Keyflow keeps its data: an embedded SQLite file (the default) or a PostgreSQL server (to scale out).
 public enum StoreConfiguration: Sendable, Equatable {
     case sqlite(path: String)
-    /// An in-memory SQLite database that lives as long as the store; for tests.
+    /// A throwaway SQLite database (in shared memory where the system has it), deleted at shutdown; for tests.
     case sqliteInMemory
     case postgres(url: String, maxConnectionsPerEventLoop: Int)
 

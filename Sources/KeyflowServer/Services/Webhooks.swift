@@ -40,8 +40,10 @@ struct Webhooks: Sendable {
         guard !typed.isEmpty else { return }
         let endpoints = try await db.webhookEndpoints(of: organizationID)
         for (event, type) in typed {
+            let subscribed = endpoints.filter { $0.wants(type) }
+            guard !subscribed.isEmpty else { continue }
             let payload = try Self.payload(event, type: type)
-            for endpoint in endpoints where endpoint.wants(type) {
+            for endpoint in subscribed {
                 let delivery = WebhookDelivery(
                     id: UUID(), endpointID: endpoint.id, messageID: "msg_\(UUID().uuidString.lowercased())",
                     eventType: type, payload: payload, createdAt: now)
