@@ -52,7 +52,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM audit_events WHERE organization_id = \(bind: organizationID.key)
-                AND id < \(bind: beforeID ?? Int64.max) ORDER BY id DESC LIMIT \(unsafeRaw: String(limit))
+                AND id < \(bind: beforeID ?? Int64.max) ORDER BY id DESC LIMIT \(bind: limit)
             """
         ).all().map { row in
             let id = try row.decode(column: "id", as: Int64.self)

@@ -46,7 +46,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT id FROM flows WHERE next_reminder_at <= \(bind: now.seconds) AND status = 'active'
-            ORDER BY next_reminder_at LIMIT \(unsafeRaw: String(limit))
+            ORDER BY next_reminder_at LIMIT \(bind: limit)
             """
         ).all().map { try $0.uuid("id") }
     }
@@ -102,7 +102,7 @@ extension StoreSession {
             rows = try await sql.raw(
                 """
                 SELECT id, version, document FROM flows WHERE organization_id = \(bind: actor.organizationID.key)
-                ORDER BY created_at DESC LIMIT \(unsafeRaw: String(limit))
+                ORDER BY created_at DESC LIMIT \(bind: limit)
                 """
             ).all()
         } else {
@@ -111,7 +111,7 @@ extension StoreSession {
                 SELECT flows.id, flows.version, flows.document FROM flows
                 JOIN flow_members ON flow_members.flow_id = flows.id
                 WHERE flow_members.user_id = \(bind: actor.userID.key)
-                ORDER BY flows.created_at DESC LIMIT \(unsafeRaw: String(limit))
+                ORDER BY flows.created_at DESC LIMIT \(bind: limit)
                 """
             ).all()
         }

@@ -61,7 +61,7 @@ extension StoreSession {
                 WHERE queue IN (\(names)) AND status IN ('queued', 'running') AND (
                     (status = 'queued' AND run_at <= \(bind: now.seconds))
                     OR (status = 'running' AND lease_until < \(bind: now.seconds)))
-                ORDER BY run_at LIMIT \(unsafeRaw: String(limit))\(skipLocked))
+                ORDER BY run_at LIMIT \(bind: limit)\(skipLocked))
             RETURNING *
             """
         ).all().map(Self.job(from:)).sorted { $0.runAt < $1.runAt }

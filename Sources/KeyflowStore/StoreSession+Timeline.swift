@@ -44,7 +44,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM timeline_events WHERE flow_id = \(bind: flowID.key) AND id > \(bind: afterID ?? 0)
-            ORDER BY id LIMIT \(unsafeRaw: String(limit))
+            ORDER BY id LIMIT \(bind: limit)
             """
         ).all().map { row in
             let data = try Documents.decode(

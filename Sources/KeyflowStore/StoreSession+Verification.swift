@@ -90,7 +90,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM verification_attempts WHERE open = 1 AND next_check_at <= \(bind: now.seconds)
-            ORDER BY next_check_at LIMIT \(unsafeRaw: String(limit))
+            ORDER BY next_check_at LIMIT \(bind: limit)
             """
         ).all().map(Self.attempt(from:))
     }
@@ -115,7 +115,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM verification_attempts WHERE open = 0 AND purged_at IS NULL AND finished_at < \(bind: before.seconds)
-            ORDER BY finished_at LIMIT \(unsafeRaw: String(limit))
+            ORDER BY finished_at LIMIT \(bind: limit)
             """
         ).all().map(Self.attempt(from:))
     }

@@ -76,9 +76,8 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM webhook_endpoints WHERE organization_id = \(bind: organizationID.key) AND deleted_at IS NULL
-            ORDER BY created_at
             """
-        ).all().map(Self.endpoint(from:))
+        ).all().map(Self.endpoint(from:)).sorted { $0.createdAt < $1.createdAt }
     }
 
     public func webhookEndpoint(_ id: UUID) async throws -> WebhookEndpoint? {
@@ -110,7 +109,7 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM webhook_deliveries WHERE endpoint_id = \(bind: endpointID.key)
-            ORDER BY created_at DESC, id LIMIT \(unsafeRaw: String(limit))
+            ORDER BY created_at DESC, id LIMIT \(bind: limit)
             """
         ).all().map(Self.delivery(from:))
     }

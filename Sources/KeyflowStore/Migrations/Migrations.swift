@@ -18,6 +18,7 @@ extension Store {
             M0011_AddRemindersAndLeases(),
             M0012_CreateWebhooks(),
             M0013_IndexOpenJobs(),
+            M0014_IndexFlowActionsByFlow(),
         ])
         return migrations
     }

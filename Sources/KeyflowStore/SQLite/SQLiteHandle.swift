@@ -9,18 +9,20 @@ import VaporCSQLite
 /// than the statements. Statements that may wait (`BEGIN IMMEDIATE` for another process's lock, `COMMIT` for
 /// the disk) are the caller's to run off the cooperative threads.
 final class SQLiteHandle: @unchecked Sendable {
-    /// Prepared statements beyond this are all finalized and prepared again as used; Keyflow's statements
-    /// number in the dozens, so only multi-row inserts of unusual sizes ever reach it.
+    /// Prepared statements kept at most; beyond it the least recently used is finalized. Keyflow's fixed
+    /// statements number in the dozens; the rest are multi-row inserts and `IN` lists of each batch size.
     static let statementLimit = 256
 
     private let connection: OpaquePointer
     private let lock = NIOLock()
     private var statements: [String: Prepared] = [:]
+    private var uses = 0
     private var closed = false
 
     private struct Prepared {
         var statement: OpaquePointer
         var columns: SQLiteColumns
+        var lastUse: Int
     }
 
     /// Opens (creating if needed) the database at `path`, which may be a `file:` URI. A `queryOnly`
@@ -71,15 +73,22 @@ final class SQLiteHandle: @unchecked Sendable {
     }
 
     private func statement(for sql: String) throws -> Prepared {
-        if let kept = statements[sql] { return kept }
-        if statements.count >= Self.statementLimit { finalizeAll() }
+        uses += 1
+        if let kept = statements[sql] {
+            statements[sql]?.lastUse = uses
+            return kept
+        }
+        if statements.count >= Self.statementLimit, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            sqlite_nio_sqlite3_finalize(oldest.value.statement)
+            statements[oldest.key] = nil
+        }
         var statement: OpaquePointer?
         let prepared = sqlite_nio_sqlite3_prepare_v3(
             connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard prepared == SQLITE_OK, let statement else { throw failure(prepared) }
         let count = sqlite_nio_sqlite3_column_count(statement)
         let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
-        let kept = Prepared(statement: statement, columns: SQLiteColumns(names: names))
+        let kept = Prepared(statement: statement, columns: SQLiteColumns(names: names), lastUse: uses)
         statements[sql] = kept
         return kept
     }
