@@ -98,6 +98,7 @@ extension JumioSandbox {
                 createdAt: now, tokenExpiresAt: now.addingTimeInterval(Double(lifetime)), outcome: forced,
                 credentialWithDecision: nil, extractionOverrides: overrides)
             state.executions[execution.id] = execution
+            state.unsettled.insert(execution.id)
             state.executionByAuthorization[execution.authorizationToken] = execution.id
             state.accounts[accountID]?.executionIDs.append(execution.id)
             let locale = execution.locale.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "en"

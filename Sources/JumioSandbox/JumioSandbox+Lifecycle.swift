@@ -59,7 +59,11 @@ extension JumioSandbox {
         let session = Double(configuration.sessionTimeout.components.seconds)
         let base = publicBaseURL
         state.withLock { state in
-            for (id, execution) in state.executions where !execution.status.isFinal {
+            for id in state.unsettled {
+                guard let execution = state.executions[id], !execution.status.isFinal else {
+                    state.unsettled.remove(id)
+                    continue
+                }
                 var next: JumioExecutionStatus?
                 switch execution.status {
                 case .initiated where execution.startedAt == nil && execution.tokenExpiresAt <= now:
@@ -72,6 +76,7 @@ extension JumioSandbox {
                     next = nil
                 }
                 guard let next else { continue }
+                if next.isFinal { state.unsettled.remove(id) }
                 state.executions[id]?.status = next
                 state.executions[id]?.processedAt = now
                 let updated = state.executions[id]!

@@ -20,6 +20,9 @@ public final class JumioSandbox: Sendable {
         var tokenRequests = 0
         var accounts: [String: SandboxAccount] = [:]
         var executions: [String: SandboxExecution] = [:]
+        /// The executions not final yet: the only ones `settle()` looks at, so a request costs the same however
+        /// many finished executions the sandbox keeps.
+        var unsettled: Set<String> = []
         var executionByAuthorization: [String: String] = [:]
         var pendingCallbacks: [PendingCallback] = []
         var faults: SandboxFaults
