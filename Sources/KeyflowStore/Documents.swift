@@ -16,11 +16,6 @@ enum Documents {
     }
 }
 
-extension UUID {
-    /// Ids are stored as lower-case text on both engines.
-    var key: String { uuidString.lowercased() }
-}
-
 extension Date {
     var seconds: Double { timeIntervalSince1970 }
 }
@@ -28,14 +23,14 @@ extension Date {
 extension SQLRow {
     func uuid(_ column: String) throws -> UUID {
         let text = try decode(column: column, as: String.self)
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(key: text) else {
             throw StoreError.corruptRecord(entity: column, id: text, reason: "not a UUID")
         }
         return id
     }
 
     func optionalUUID(_ column: String) throws -> UUID? {
-        try decode(column: column, as: String?.self).flatMap(UUID.init(uuidString:))
+        try decode(column: column, as: String?.self).flatMap(UUID.init(key:))
     }
 
     func date(_ column: String) throws -> Date {

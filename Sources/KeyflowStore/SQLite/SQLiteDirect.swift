@@ -27,7 +27,9 @@ struct SQLiteDirect: SQLDatabase {
         if logger.logLevel <= .trace {
             logger.trace("Executing query", metadata: ["sql": .string(sql), "binds": .array(binds.map { .string("\($0)") })])
         }
-        let encoder = SQLiteDataEncoder()
-        try handle.run(sql, try binds.map { try encoder.encode($0) }) { onRow($0) }
+        try handle.run(sql, try binds.map { try Self.encoder.encode($0) }) { onRow($0) }
     }
+
+    /// Made once: each one holds a `JSONEncoder`.
+    private static let encoder = SQLiteDataEncoder()
 }

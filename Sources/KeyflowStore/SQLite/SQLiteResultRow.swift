@@ -31,8 +31,11 @@ struct SQLiteResultRow: SQLRow {
             throw DecodingError.keyNotFound(
                 SomeCodingKey(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column) in the row"))
         }
-        return try SQLiteDataDecoder().decode(D.self, from: value)
+        return try Self.decoder.decode(D.self, from: value)
     }
+
+    /// Made once: each one holds a `JSONDecoder`, and rows decode a column at a time.
+    private static let decoder = SQLiteDataDecoder()
 
     private func value(_ column: String) -> SQLiteData? { columns.index(of: column).map { values[$0] } }
 }
