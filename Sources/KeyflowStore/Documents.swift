@@ -4,7 +4,7 @@ import SQLKit
 /// JSON documents as the store writes them: dates as exact numbers, so a document reads back equal.
 enum Documents {
     static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        try DocumentEncoder.encode(value)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: String) throws -> T {

@@ -4,8 +4,11 @@ import Foundation
 /// UUID through `sprintf` and `sscanf`, which cost more than the whole of some statements; every bind and
 /// every id read takes one of these.
 extension UUID {
-    var key: String {
-        let digits = Array("0123456789abcdef".utf8)
+    var key: String { text(uppercase: false) }
+
+    /// The `8-4-4-4-12` hexadecimal form; Foundation's `uuidString` is the upper-case one.
+    func text(uppercase: Bool) -> String {
+        let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
                 var position = 0

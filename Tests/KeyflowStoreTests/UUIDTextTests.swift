@@ -11,6 +11,7 @@ struct UUIDTextTests {
         for _ in 0..<500 {
             let id = UUID()
             #expect(id.key == id.uuidString.lowercased())
+            #expect(id.text(uppercase: true) == id.uuidString)
             #expect(UUID(key: id.key) == id)
             #expect(UUID(key: id.uuidString) == id)
         }

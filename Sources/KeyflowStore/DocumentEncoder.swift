@@ -1,0 +1,124 @@
+import Foundation
+
+/// Writes an `Encodable` value as JSON in one pass, straight into bytes. `JSONEncoder` first builds a tree of
+/// every value (a dictionary per object) and then writes the tree; for a flow, saved on every change, that
+/// was most of the cost of saving it. The output reads back with `JSONDecoder` exactly as `JSONEncoder`'s
+/// does: dates as seconds since 2001 (`deferredToDate`), `Data` as base64, URLs as their text, UUIDs in upper
+/// case, keys in the order the value encodes them.
+enum DocumentEncoder {
+    static func encode(_ value: some Encodable) throws -> String {
+        let writer = JSONStream()
+        try writer.value(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+/// The text written so far and the containers still open, innermost last.
+final class JSONStream {
+    var bytes: [UInt8] = []
+    private var open: [(isObject: Bool, count: Int)] = []
+
+    init() { bytes.reserveCapacity(4096) }
+
+    var depth: Int { open.count }
+
+    /// Writes one value where the text stands; a value that writes nothing is `{}`, as `JSONEncoder` has it.
+    func value<T: Encodable>(_ value: T) throws {
+        if T.self == Data.self {
+            return string((value as! Data).base64EncodedString())
+        }
+        if T.self == URL.self { return string((value as! URL).absoluteString) }
+        if T.self == Decimal.self { return bytes.append(contentsOf: (value as! Decimal).description.utf8) }
+        if T.self == UUID.self { return string((value as! UUID).text(uppercase: true)) }
+        let depth = open.count
+        let start = bytes.count
+        try value.encode(to: StreamEncoder(stream: self, depth: depth))
+        if bytes.count == start { bytes.append(contentsOf: "{}".utf8) }
+        close(above: depth)
+    }
+
+    /// Opens an object or array as the value being written.
+    func begin(object: Bool) {
+        bytes.append(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
+        open.append((object, 0))
+    }
+
+    /// Makes room for the next entry of the container at `level`: closes anything nested in it that is still
+    /// open, then writes the separator and, in an object, the key.
+    func entry(at level: Int, key: String?) {
+        close(above: level + 1)
+        finishEmptyEntry()
+        if open[level].count > 0 { bytes.append(UInt8(ascii: ",")) }
+        open[level].count += 1
+        if let key {
+            string(key)
+            bytes.append(UInt8(ascii: ":"))
+        }
+    }
+
+    func count(at level: Int) -> Int { open[level].count }
+
+    private func close(above level: Int) {
+        while open.count > level {
+            finishEmptyEntry()
+            bytes.append(open.removeLast().isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+        }
+    }
+
+    /// A key whose value wrote nothing (a super-encoder left unused) gets `{}`, as `JSONEncoder` gives it; no
+    /// value ends in a colon, so the text ends in one only then.
+    private func finishEmptyEntry() {
+        if bytes.last == UInt8(ascii: ":") { bytes.append(contentsOf: "{}".utf8) }
+    }
+
+    func null() { bytes.append(contentsOf: "null".utf8) }
+
+    func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+
+    func integer(_ value: some BinaryInteger) { bytes.append(contentsOf: String(value).utf8) }
+
+    func number(_ value: Double) throws {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) has no JSON form"))
+        }
+        // Whole numbers without a fraction, as JSONEncoder writes them; the rest in Swift's shortest form that
+        // reads back to the same Double.
+        if value.rounded(.towardZero) == value, abs(value) < 1e15 {
+            integer(Int64(value))
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text (keys, ids, titles) needs no escape and is copied whole.
+            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                escaped(utf8)
+            } else {
+                bytes.append(contentsOf: utf8)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: #"\u00"#.utf8)
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+    }
+}
