@@ -154,20 +154,20 @@ struct Components: Sendable {
         let verifications = self.verifications
         let metrics = self.metrics
         var handlers: [String: JobRunner.Handler] = [
-            VerificationService.queue: { job in
+            VerificationService.queue: { job, completion in
                 let payload = try VerificationJob.decode(job.payload)
                 try await verifications.process(
                     attemptID: payload.attemptID, requireFinal: payload.source == .callback,
-                    expectProcessed: payload.hint == JumioExecutionStatus.processed.rawValue)
+                    expectProcessed: payload.hint == JumioExecutionStatus.processed.rawValue, completion: completion)
                 if payload.source == .callback {
                     metrics.increment("keyflow_jumio_callbacks_total", ["result": "processed"], help: CallbackMetrics.help)
                 }
             }
         ]
-        if let outbox { handlers[Outbox.queue] = outbox.deliver }
+        if let outbox { handlers[Outbox.queue] = { job, _ in try await outbox.deliver(job) } }
         let webhooks = self.webhooks
         let store = self.store
-        handlers[Webhooks.queue] = { job in try await webhooks.deliver(job, store: store) }
+        handlers[Webhooks.queue] = { job, _ in try await webhooks.deliver(job, store: store) }
         services.append(
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,

@@ -20,7 +20,7 @@ struct JobRunnerTests {
             store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
             retry: RetryPolicy(base: 1, cap: 1),
             handlers: [
-                "test": { job in
+                "test": { job, _ in
                     if job.payload == "hangs" { await withCheckedContinuation { c in hanging.withLock { $0 = c } } }
                     done.withLock { $0.append(job.payload) }
                 }
@@ -36,6 +36,45 @@ struct JobRunnerTests {
 
         hanging.withLock { $0 }?.resume()
         try await waitUntil { done.withLock { $0.contains("hangs") } }
+        running.cancel()
+        _ = await running.result
+        await store.shutdown()
+    }
+
+    struct Refused: Error {}
+
+    @Test("a handler may mark its job done in its own transaction; if that transaction fails, the job is retried")
+    func completionInTheHandlersTransaction() async throws {
+        let store = try Store(.sqliteInMemory, logger: Logger(label: "test.jobs"))
+        try await store.migrate()
+        let wakeup = JobWakeup()
+        let runner = JobRunner(
+            store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
+            retry: RetryPolicy(base: 600, cap: 600),
+            handlers: [
+                "test": { job, completion in
+                    try await store.write { db in
+                        let now = Date()
+                        try await db.enqueue(queue: "effects", payload: job.payload, runAt: now, now: now)
+                        try await completion.record(in: db, at: now)
+                        if job.payload == "fails" { throw Refused() }
+                    }
+                }
+            ],
+            lease: 60, concurrency: 4, wakeup: wakeup)
+        let running = Task { try await runner.run() }
+        try await enqueue(["works", "fails"], in: store, waking: wakeup)
+        var jobs: [Job] = []
+        for _ in 0..<500 {
+            jobs = try await store.read { try await $0.jobs(queue: "test") }
+            if jobs.allSatisfy({ $0.status != .running && $0.attempts == 1 }) { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let statuses = Dictionary(uniqueKeysWithValues: jobs.map { ($0.payload, $0.status) })
+        #expect(statuses == ["works": .done, "fails": .queued])
+        #expect(jobs.first { $0.payload == "fails" }?.lastError?.contains("Refused") == true)
+        let effects = try await store.read { try await $0.jobs(queue: "effects") }.map(\.payload)
+        #expect(effects == ["works"])
         running.cancel()
         _ = await running.result
         await store.shutdown()

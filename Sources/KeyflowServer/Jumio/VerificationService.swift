@@ -90,15 +90,21 @@ struct VerificationService: Sendable {
     /// Asks Jumio's retrieval API where an attempt stands and applies it. Returns whether the attempt is
     /// finished; `requireFinal` (a callback said it is) makes a not-yet-final answer an error to retry.
     /// `expectProcessed` (the callback said PROCESSED) asks for the details at once, whose answer carries the
-    /// status too, saving the status call; the callback itself is never believed.
+    /// status too, saving the status call; the callback itself is never believed. A job's `completion` is
+    /// recorded in the transaction that applies the result.
     @discardableResult
-    func process(attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false) async throws -> Bool {
+    func process(
+        attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false, completion: JobCompletion? = nil
+    ) async throws -> Bool {
         guard let record = try await store.read({ try await $0.attempt(attemptID) }) else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
             // nothing left to do, and is marked so.
             let now = clock.now()
-            try await store.write { try await $0.markCallbacksProcessed(attemptID: attemptID, at: now) }
+            try await store.write { db in
+                try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
+                try await completion?.record(in: db, at: now)
+            }
             return true
         }
         let found = try await store.read { db -> JumioConnection? in
@@ -119,6 +125,7 @@ struct VerificationService: Sendable {
         _ = try await flows.change(record.flowID, visibleTo: nil, alsoWrite: { _, db in
             try await db.closeAttempt(attemptID, at: now)
             try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
+            try await completion?.record(in: db, at: now)
         }) { flow, context, _ in
             flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
         }

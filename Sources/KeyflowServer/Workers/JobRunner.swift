@@ -8,7 +8,8 @@ import Synchronization
 /// back-off and dead after its last attempt; a job whose worker dies is taken again when its lease runs out;
 /// a job running at shutdown is handed back.
 struct JobRunner: Service {
-    typealias Handler = @Sendable (Job) async throws -> Void
+    /// Runs a job; it may mark the job done inside its own transaction through the `JobCompletion`.
+    typealias Handler = @Sendable (Job, JobCompletion) async throws -> Void
 
     let store: Store
     let clock: AppClock
@@ -65,10 +66,12 @@ struct JobRunner: Service {
     /// next process takes it at once instead of waiting for the lease to run out.
     private func runOne(_ job: Job) async {
         guard let handler = handlers[job.queue] else { return }
+        let completion = JobCompletion(job: job, worker: worker)
         do {
             try await RequestTrace.$id.withValue(job.requestID ?? "job-\(job.id.uuidString.lowercased())") {
-                try await cancelWhenGracefulShutdown { try await handler(job) }
+                try await cancelWhenGracefulShutdown { try await handler(job, completion) }
             }
+            guard !completion.isRecorded else { return }
             let now = clock.now()
             try await store.write { try await $0.completeJob(job.id, worker: worker, now: now) }
         } catch where Task.isShuttingDownGracefully || Task.isCancelled {
