@@ -66,19 +66,18 @@ extension StoreSession {
     }
 
     /// Members and action ids live in index tables too, so lists and `/actions/{id}` need no document scan.
+    /// One multi-row insert each, keeping the rows already there: no read first, one round trip per table.
     private func syncIndexes(of flow: Flow) async throws {
-        let members = try await sql.raw("SELECT user_id FROM flow_members WHERE flow_id = \(bind: flow.id.key)").all()
-        let known = Set(try members.map { try $0.decode(column: "user_id", as: String.self) })
-        for member in flow.memberIDs where !known.contains(member.key) {
+        let members = flow.memberIDs.map { member -> SQLQueryString in "(\(bind: flow.id.key), \(bind: member.key))" }
+        if !members.isEmpty {
             try await sql.raw(
-                "INSERT INTO flow_members (flow_id, user_id) VALUES (\(bind: flow.id.key), \(bind: member.key))"
+                "INSERT INTO flow_members (flow_id, user_id) VALUES \(members.joined(separator: ", ")) ON CONFLICT DO NOTHING"
             ).run()
         }
-        let actions = try await sql.raw("SELECT action_id FROM flow_actions WHERE flow_id = \(bind: flow.id.key)").all()
-        let indexed = Set(try actions.map { try $0.decode(column: "action_id", as: String.self) })
-        for action in flow.actions where !indexed.contains(action.id.key) {
+        let actions = flow.actions.map { action -> SQLQueryString in "(\(bind: action.id.key), \(bind: flow.id.key))" }
+        if !actions.isEmpty {
             try await sql.raw(
-                "INSERT INTO flow_actions (action_id, flow_id) VALUES (\(bind: action.id.key), \(bind: flow.id.key))"
+                "INSERT INTO flow_actions (action_id, flow_id) VALUES \(actions.joined(separator: ", ")) ON CONFLICT DO NOTHING"
             ).run()
         }
     }
