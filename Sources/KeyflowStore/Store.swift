@@ -37,7 +37,8 @@ public final class Store: Sendable {
         _ configuration: StoreConfiguration, logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws {
-        // SQLite calls block: one thread may wait for the disk during a commit while the others serve reads.
+        // The SQLite calls that may wait — BEGIN IMMEDIATE for another process's lock, COMMIT for the disk —
+        // and the migrator's run here, never on the cooperative threads.
         let threadPool = NIOThreadPool(numberOfThreads: 4)
         threadPool.start()
         self.ownsThreadPool = threadPool
@@ -79,7 +80,7 @@ public final class Store: Sendable {
             // writes waits for the disk.
             let writer = SQLiteDirect(handle: try SQLiteHandle(path: sqlitePath), logger: logger, eventLoop: eventLoop)
             self.writer = writer.handle
-            readers = try SQLiteReaders(path: sqlitePath, count: System.coreCount)
+            readers = try SQLiteReaders(path: sqlitePath, count: min(System.coreCount, SQLiteReaders.maximum))
             let (engine, origin, flows) = (configuration.engine, instanceID, decodedFlows)
             groupCommit = GroupCommit(writer: writer, threadPool: threadPool) {
                 StoreSession($0, engine: engine, origin: origin, decodedFlows: flows)

@@ -3,6 +3,9 @@ import Synchronization
 /// The connections reads run on, taken in turn. In WAL mode a reader never waits for the writer, and a read
 /// runs inline on its task, so one connection per thread that can run tasks is enough.
 final class SQLiteReaders: Sendable {
+    /// Each connection keeps a page cache of its own (2 MiB); past a few, more cores only wait a moment longer.
+    static let maximum = 8
+
     private let handles: [SQLiteHandle]
     private let turn = Atomic<Int>(0)
 
