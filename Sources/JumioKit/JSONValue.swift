@@ -8,29 +8,27 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     case null
 
     public init(from decoder: any Decoder) throws {
-        // Objects and strings make up most of Jumio's answers, so they are tried first: every failed guess
-        // costs a thrown error, which is what made decoding slow.
-        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+        // Every wrong guess at a value's kind costs a thrown error, which is what makes decoding slow, so the
+        // guesses go in the order Jumio's answers need them: null needs no guess, strings (most leaves) come
+        // first, then objects, then numbers; arrays are rare.
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() {
+            self = .null
+        } else if let string = try? single.decode(String.self) {
+            self = .string(string)
+        } else if let object = try? decoder.container(keyedBy: AnyKey.self) {
             var fields: [String: JSONValue] = [:]
             for key in object.allKeys { fields[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
             self = .object(fields)
-            return
-        }
-        if var array = try? decoder.unkeyedContainer() {
+        } else if let number = try? single.decode(Double.self) {
+            self = .number(number)
+        } else if let bool = try? single.decode(Bool.self) {
+            self = .bool(bool)
+        } else {
+            var array = try decoder.unkeyedContainer()
             var items: [JSONValue] = []
             while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
             self = .array(items)
-            return
-        }
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else {
-            self = .bool(try container.decode(Bool.self))
         }
     }
 

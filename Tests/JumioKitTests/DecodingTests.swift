@@ -57,6 +57,27 @@ struct DecodingTests {
         #expect(result.raw["feedback"]?["status"]?.string == "NOT_FRAUD")
     }
 
+    @Test("any JSON value reads as what it is: strings, numbers, booleans, null, objects and arrays, nested")
+    func anyValue() throws {
+        let text = #"""
+            {"name": "JANE", "age": 36, "score": 12.5, "adult": true, "minor": false, "middleName": null,
+             "address": {"city": "Zurich", "lines": ["Bahnhofstrasse 1", 2, null, {"floor": 3}]},
+             "empty": {}, "none": [], "digits": "0042"}
+            """#
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        let expected: JSONValue = .object([
+            "name": .string("JANE"), "age": .number(36), "score": .number(12.5), "adult": .bool(true),
+            "minor": .bool(false), "middleName": .null,
+            "address": .object([
+                "city": .string("Zurich"),
+                "lines": .array([.string("Bahnhofstrasse 1"), .number(2), .null, .object(["floor": .number(3)])]),
+            ]),
+            "empty": .object([:]), "none": .array([]), "digits": .string("0042"),
+        ])
+        #expect(value == expected)
+        #expect(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(expected)) == expected)
+    }
+
     @Test("callbacks decode, unknown statuses included")
     func callbacks() throws {
         let processed = try JumioCallback.decode(try fixture("callback-processed"))
