@@ -16,16 +16,10 @@ struct JobRunnerTests {
         let done = Mutex<[String]>([])
         let hanging = Mutex<CheckedContinuation<Void, Never>?>(nil)
         let wakeup = JobWakeup()
-        let runner = JobRunner(
-            store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
-            retry: RetryPolicy(base: 1, cap: 1),
-            handlers: [
-                "test": { job, _ in
-                    if job.payload == "hangs" { await withCheckedContinuation { c in hanging.withLock { $0 = c } } }
-                    done.withLock { $0.append(job.payload) }
-                }
-            ],
-            lease: 60, concurrency: 4, wakeup: wakeup)
+        let runner = Self.runner(store, wakeup: wakeup) { job, _ in
+            if job.payload == "hangs" { await withCheckedContinuation { c in hanging.withLock { $0 = c } } }
+            done.withLock { $0.append(job.payload) }
+        }
         let running = Task { try await runner.run() }
 
         try await enqueue(["hangs"], in: store, waking: wakeup)
@@ -48,20 +42,14 @@ struct JobRunnerTests {
         let store = try Store(.sqliteInMemory, logger: Logger(label: "test.jobs"))
         try await store.migrate()
         let wakeup = JobWakeup()
-        let runner = JobRunner(
-            store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
-            retry: RetryPolicy(base: 600, cap: 600),
-            handlers: [
-                "test": { job, completion in
-                    try await store.write { db in
-                        let now = Date()
-                        try await db.enqueue(queue: "effects", payload: job.payload, runAt: now, now: now)
-                        try await completion.record(in: db, at: now)
-                        if job.payload == "fails" { throw Refused() }
-                    }
-                }
-            ],
-            lease: 60, concurrency: 4, wakeup: wakeup)
+        let runner = Self.runner(store, wakeup: wakeup) { job, completion in
+            try await store.write { db in
+                let now = Date()
+                try await db.enqueue(queue: "effects", payload: job.payload, runAt: now, now: now)
+                try await completion.record(in: db, at: now)
+                if job.payload == "fails" { throw Refused() }
+            }
+        }
         let running = Task { try await runner.run() }
         try await enqueue(["works", "fails"], in: store, waking: wakeup)
         var jobs: [Job] = []
@@ -111,6 +99,15 @@ struct JobRunnerTests {
             group.cancelAll()
             return first
         }
+    }
+
+    /// A runner of the queue "test" that polls only once a minute (so only wake-ups start work) and retries a
+    /// failed job only after ten minutes (so a test sees the retry queued, not run).
+    private static func runner(_ store: Store, wakeup: JobWakeup, _ handler: @escaping JobRunner.Handler) -> JobRunner {
+        JobRunner(
+            store: store, clock: .live, logger: Logger(label: "test.jobs"), pollInterval: .seconds(60),
+            retry: RetryPolicy(base: 600, cap: 600), handlers: ["test": handler], lease: 60, concurrency: 4,
+            wakeup: wakeup)
     }
 
     private func enqueue(_ payloads: [String], in store: Store, waking wakeup: JobWakeup) async throws {
