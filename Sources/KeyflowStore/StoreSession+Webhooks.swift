@@ -76,8 +76,9 @@ extension StoreSession {
         try await sql.raw(
             """
             SELECT * FROM webhook_endpoints WHERE organization_id = \(bind: organizationID.key) AND deleted_at IS NULL
+            ORDER BY created_at
             """
-        ).all().map(Self.endpoint(from:)).sorted { $0.createdAt < $1.createdAt }
+        ).all().map(Self.endpoint(from:))
     }
 
     public func webhookEndpoint(_ id: UUID) async throws -> WebhookEndpoint? {

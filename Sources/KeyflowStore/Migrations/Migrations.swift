@@ -19,6 +19,7 @@ extension Store {
             M0012_CreateWebhooks(),
             M0013_IndexOpenJobs(),
             M0014_IndexFlowActionsByFlow(),
+            M0015_IndexWebhookEndpointsByCreation(),
         ])
         return migrations
     }
