@@ -113,7 +113,7 @@ final class JSONStream {
             case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
             case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
             case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
+                let digits = HexadecimalDigits.lower
                 bytes.append(contentsOf: #"\u00"#.utf8)
                 bytes.append(digits[Int(byte >> 4)])
                 bytes.append(digits[Int(byte & 0x0f)])

@@ -1,7 +1,13 @@
+/// Hexadecimal digits as UTF-8, made once: digests, ids and JSON escapes all write them.
+enum HexadecimalDigits {
+    static let lower = Array("0123456789abcdef".utf8)
+    static let upper = Array("0123456789ABCDEF".utf8)
+}
+
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits a byte (digests as stored and shown).
     var hexadecimal: String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = HexadecimalDigits.lower
         var text: [UInt8] = []
         text.reserveCapacity(underestimatedCount * 2)
         for byte in self {

@@ -8,7 +8,7 @@ extension UUID {
 
     /// The `8-4-4-4-12` hexadecimal form; Foundation's `uuidString` is the upper-case one.
     func text(uppercase: Bool) -> String {
-        let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+        let digits = uppercase ? HexadecimalDigits.upper : HexadecimalDigits.lower
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
                 var position = 0

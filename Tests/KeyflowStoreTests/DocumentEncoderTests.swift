@@ -29,6 +29,21 @@ struct DocumentEncoderTests {
         }
     }
 
+    /// Asks for a super-encoder and leaves it unused, then writes a key of its own.
+    struct UnusedSuper: Codable, Equatable {
+        var count = 1
+        enum CodingKeys: CodingKey { case count }
+        init() {}
+        init(from decoder: any Decoder) throws {
+            count = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .count)
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            _ = container.superEncoder()
+            try container.encode(count, forKey: .count)
+        }
+    }
+
     struct Everything: Codable, Equatable {
         var text = "quote \" backslash \\ slash / newline \n tab \t bell \u{7} nul \u{0} Zoë 🧾"
         var numbers: [Double] = [0, -0.5, 0.1, 1e-7, 1e300, 123_456_789, .pi, 817_431_841.746_090_8, -2.5e15]
@@ -48,6 +63,7 @@ struct DocumentEncoderTests {
         var address = URL(string: "https://example.test/a?b=c")!
         var shapes: [Shape] = [.none, .circle(radius: 2.5), .labelled("x", 3)]
         var nothing = Nothing()
+        var unusedSuper = UnusedSuper()
     }
 
     static func sameJSON(_ first: String, _ second: Data) throws -> Bool {
