@@ -13,13 +13,10 @@ public struct JumioExecutionDetails: Sendable, Equatable {
     public var credentials: [Credential]
     /// Each capability (usability, imageChecks, extraction, …) with one result per credential it ran on.
     public var capabilities: [String: [Capability]]
-    /// The response as Jumio sent it; `raw` reads it as JSON when someone asks, since nothing on the hot path does.
-    private let body: Data
-
     /// The whole response as Jumio sent it.
-    public var raw: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .null }
+    public let raw: JSONValue
 
-    public struct Workflow: Codable, Sendable, Equatable {
+    public struct Workflow: Sendable, Equatable {
         public var id: String?
         public var status: JumioExecutionStatus?
         public var definitionKey: String?
@@ -27,34 +24,34 @@ public struct JumioExecutionDetails: Sendable, Equatable {
         public var customerInternalReference: String?
     }
 
-    public struct Decision: Codable, Sendable, Equatable {
+    public struct Decision: Sendable, Equatable {
         public var type: JumioDecisionType?
         public var details: Details?
         public var risk: Risk?
 
-        public struct Details: Codable, Sendable, Equatable {
+        public struct Details: Sendable, Equatable {
             public var label: String?
         }
 
-        public struct Risk: Codable, Sendable, Equatable {
+        public struct Risk: Sendable, Equatable {
             public var score: Double?
         }
 
         public var label: String? { details?.label }
     }
 
-    public struct Credential: Codable, Sendable, Equatable {
+    public struct Credential: Sendable, Equatable {
         public var id: String?
         public var category: String?
         public var parts: [Part]?
 
-        public struct Part: Codable, Sendable, Equatable {
+        public struct Part: Sendable, Equatable {
             public var classifier: String?
             public var href: String?
         }
     }
 
-    public struct Capability: Codable, Sendable, Equatable {
+    public struct Capability: Sendable, Equatable {
         public var id: String?
         public var decision: Decision?
         public var data: JSONValue?
@@ -82,59 +79,63 @@ public struct JumioExecutionDetails: Sendable, Equatable {
 }
 
 extension JumioExecutionDetails {
-    /// Reads a details response; fails only when it is not a JSON object.
-    public init(json: Data) throws {
-        let fields = try JSONDecoder().decode(Fields.self, from: json)
-        workflow = fields.workflow
-        accountID = fields.accountID
-        createdAt = fields.createdAt
-        startedAt = fields.startedAt
-        completedAt = fields.completedAt
-        wipedOutAt = fields.wipedOutAt
-        decision = fields.decision
-        credentials = fields.credentials
-        capabilities = fields.capabilities
-        body = json
-    }
-
-    /// The typed part of the response, each field read leniently.
-    private struct Fields: Decodable {
-        enum CodingKeys: String, CodingKey {
-            case workflow, account, createdAt, startedAt, completedAt, wipedOutAt, decision, credentials, capabilities
+    /// Reads a details response; fails only when it is not a JSON object. Each field is read leniently: one of
+    /// an unexpected shape is left out and hides nothing else.
+    public init(json: Data) throws(JSONParseError) {
+        let value = try JSONValue(parsing: json)
+        guard case .object(let fields) = value else {
+            throw JSONParseError(offset: 0, reason: "a details response must be a JSON object")
         }
+        workflow = fields["workflow"].flatMap(Workflow.init(json:))
+        accountID = fields["account"]?["id"]?.text
+        createdAt = fields["createdAt"]?.text
+        startedAt = fields["startedAt"]?.text
+        completedAt = fields["completedAt"]?.text
+        wipedOutAt = fields["wipedOutAt"]?.text
+        decision = fields["decision"].flatMap(Decision.init(json:))
+        credentials = fields["credentials"]?.items?.compactMap(Credential.init(json:)) ?? []
+        capabilities = fields["capabilities"]?.fields?.compactMapValues { $0.items?.compactMap(Capability.init(json:)) } ?? [:]
+        raw = value
+    }
+}
 
-        struct AccountReference: Decodable { var id: String? }
+extension JumioExecutionDetails.Workflow {
+    init?(json: JSONValue) {
+        guard case .object(let fields) = json else { return nil }
+        id = fields["id"]?.text
+        status = fields["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
+        definitionKey = fields["definitionKey"]?.text
+        userReference = fields["userReference"]?.text
+        customerInternalReference = fields["customerInternalReference"]?.text
+    }
+}
 
-        var workflow: Workflow?
-        var accountID: String?
-        var createdAt, startedAt, completedAt, wipedOutAt: String?
-        var decision: Decision?
-        var credentials: [Credential]
-        var capabilities: [String: [Capability]]
+extension JumioExecutionDetails.Decision {
+    init?(json: JSONValue) {
+        guard case .object(let fields) = json else { return nil }
+        type = fields["type"]?.text.map(JumioDecisionType.init(rawValue:))
+        details = fields["details"]?.fields.map { Details(label: $0["label"]?.text) }
+        risk = fields["risk"]?.fields.map { Risk(score: $0["score"]?.number) }
+    }
+}
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            workflow = try? container.decodeIfPresent(Workflow.self, forKey: .workflow)
-            accountID = (try? container.decodeIfPresent(AccountReference.self, forKey: .account))??.id
-            createdAt = try? container.decodeIfPresent(String.self, forKey: .createdAt)
-            startedAt = try? container.decodeIfPresent(String.self, forKey: .startedAt)
-            completedAt = try? container.decodeIfPresent(String.self, forKey: .completedAt)
-            wipedOutAt = try? container.decodeIfPresent(String.self, forKey: .wipedOutAt)
-            decision = try? container.decodeIfPresent(Decision.self, forKey: .decision)
-            credentials = (try? container.decodeIfPresent([Credential].self, forKey: .credentials)) ?? []
-            // One capability of an unexpected shape must not hide the others.
-            let lenient = ((try? container.decodeIfPresent([String: Lenient<[Capability]>].self, forKey: .capabilities)) ?? nil) ?? [:]
-            capabilities = lenient.compactMapValues(\.value)
+extension JumioExecutionDetails.Credential {
+    init?(json: JSONValue) {
+        guard case .object(let fields) = json else { return nil }
+        id = fields["id"]?.text
+        category = fields["category"]?.text
+        parts = fields["parts"]?.items?.compactMap { part in
+            part.fields.map { Part(classifier: $0["classifier"]?.text, href: $0["href"]?.text) }
         }
     }
 }
 
-/// A value that decodes to nil instead of failing when its shape is unexpected.
-struct Lenient<Value: Decodable>: Decodable {
-    var value: Value?
-
-    init(from decoder: any Decoder) throws {
-        value = try? decoder.singleValueContainer().decode(Value.self)
+extension JumioExecutionDetails.Capability {
+    init?(json: JSONValue) {
+        guard case .object(let fields) = json else { return nil }
+        id = fields["id"]?.text
+        decision = fields["decision"].flatMap(JumioExecutionDetails.Decision.init(json:))
+        data = fields["data"].flatMap { $0 == .null ? nil : $0 }
     }
 }
 
@@ -174,15 +175,7 @@ public struct JumioCallback: Codable, Sendable, Equatable {
     /// decoded: a receiver stores the body as it came and takes the status as a hint, since the retrieval API,
     /// not the callback, says where an execution stands.
     public static func announcedStatus(in body: Data) -> JumioExecutionStatus? {
-        try? JSONDecoder().decode(Announcement.self, from: body).workflowExecution.status
-    }
-
-    private struct Announcement: Decodable {
-        struct Execution: Decodable {
-            var status: JumioExecutionStatus
-        }
-
-        var workflowExecution: Execution
+        (try? JSONValue(parsing: body))?["workflowExecution"]?["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
     }
 
     /// Decodes a callback body, unknown fields and statuses included.

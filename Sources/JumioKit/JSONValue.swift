@@ -56,6 +56,28 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// The text of a string, and nothing else.
+    public var text: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var number: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    public var fields: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var items: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The text of a string, or a number written out.
     public var string: String? {
         switch self {
         case .string(let value): value

@@ -83,7 +83,7 @@ extension JumioSandbox {
             config["problem"] = .string("These documents were already submitted.")
             config["problemCode"] = .number(9200)
         }
-        let json = (try? JSONEncoder().encode(JSONValue.object(config))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let json = String(decoding: JSONValue.object(config).serialized, as: UTF8.self)
         // Inside <script>, "<" must never appear raw, so no value can close the element.
         let safeJSON = json.replacingOccurrences(of: "<", with: "\\u003c")
         let language = String(locale.prefix(2)).filter(\.isLetter)

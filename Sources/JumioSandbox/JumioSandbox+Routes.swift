@@ -29,7 +29,7 @@ extension JumioSandbox {
         group.get("api/v1/accounts/:account/workflow-executions/:execution") { request, context in
             let (account, execution) = (context.parameters.get("account") ?? "", context.parameters.get("execution") ?? "")
             return try await self.api(request) { _ in
-                try Self.json(try self.execution(accountID: account, executionID: execution).details(base: self.publicBaseURL))
+                Self.json(try self.execution(accountID: account, executionID: execution).details(base: self.publicBaseURL))
             }
         }
         group.get("api/v1/accounts/:account/workflow-executions/:execution/status") { request, context in
@@ -87,8 +87,15 @@ extension JumioSandbox {
     }
 
     static func json(_ value: some Encodable) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+        json(bytes: try JSONEncoder().encode(value))
+    }
+
+    /// A free-form answer (a retrieval's details), written without `Codable`.
+    static func json(_ value: JSONValue) -> Response {
+        json(bytes: value.serialized)
+    }
+
+    private static func json(bytes: some Sequence<UInt8>) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

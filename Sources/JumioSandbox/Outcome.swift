@@ -15,7 +15,7 @@ public enum SandboxOutcome: Sendable, Equatable {
     /// `credentialWithDecision` and `extractionOverrides`. Anything else forces nothing.
     static func forced(by reference: String) -> (SandboxOutcome?, [String: String]) {
         guard reference.hasPrefix("{"), let data = reference.data(using: .utf8),
-            let object = try? JSONDecoder().decode(JSONValue.self, from: data)
+            let object = try? JSONValue(parsing: data)
         else { return (nil, [:]) }
         var overrides: [String: String] = [:]
         if case .object(let fields)? = object["extractionOverrides"] {
