@@ -16,7 +16,7 @@ public struct ActionDefinition: Codable, Sendable, Equatable, Identifiable {
     public var jumio: JumioSettings?
 
     public init(
-        id: UUID = UUID(), type: ActionType, title: String, description: String = "", attachments: [UUID] = [],
+        id: UUID = UUID.random(), type: ActionType, title: String, description: String = "", attachments: [UUID] = [],
         assignee: Assignee?, due: DuePolicy = .none, form: FormSpec? = nil, jumio: JumioSettings? = nil
     ) {
         self.id = id

@@ -3,12 +3,12 @@ import Foundation
 extension Flow {
     /// Starts a flow from a template: fresh action ids, roles bound to members, the first action active.
     public static func start(
-        from template: FlowTemplate, id: UUID = UUID(), name: String, owner: UUID, members: [FlowMember],
+        from template: FlowTemplate, id: UUID = UUID.random(), name: String, owner: UUID, members: [FlowMember],
         variables: [String: String], context: FlowContext
     ) throws(DomainError) -> (flow: Flow, events: [FlowEvent]) {
         try Naming.validateName(name, what: "flow name", field: "name")
         var renumbered: [UUID: UUID] = [:]
-        for action in template.actions { renumbered[action.id] = UUID() }
+        for action in template.actions { renumbered[action.id] = UUID.random() }
         let actions = template.actions.map { definition in
             var copy = definition
             copy.id = renumbered[definition.id]!
@@ -27,7 +27,7 @@ extension Flow {
 
     /// Starts an instant flow from actions given directly; its roles are those its members are bound to.
     public static func startInstant(
-        organizationID: UUID, id: UUID = UUID(), name: String, description: String = "", owner: UUID,
+        organizationID: UUID, id: UUID = UUID.random(), name: String, description: String = "", owner: UUID,
         members: [FlowMember], variables: [String: String], actions definitions: [ActionDefinition],
         context: FlowContext
     ) throws(DomainError) -> (flow: Flow, events: [FlowEvent]) {

@@ -34,7 +34,7 @@ public struct Flow: Codable, Sendable, Equatable, Identifiable {
     public var completedAt: Date?
 
     public init(
-        id: UUID = UUID(), organizationID: UUID, templateID: UUID? = nil, name: String, description: String = "",
+        id: UUID = UUID.random(), organizationID: UUID, templateID: UUID? = nil, name: String, description: String = "",
         ownerID: UUID, roles: [String] = [], members: [FlowMember], variables: [String: String] = [:],
         actions: [FlowAction], createdAt: Date
     ) {

@@ -23,7 +23,7 @@ public struct FlowTemplate: Codable, Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 
     public init(
-        id: UUID = UUID(), organizationID: UUID, ownerID: UUID, name: String, description: String = "",
+        id: UUID = UUID.random(), organizationID: UUID, ownerID: UUID, name: String, description: String = "",
         icon: String = "", access: TemplateAccess = .shared, roles: [String] = [], variables: [String] = [],
         actions: [ActionDefinition], createdAt: Date, updatedAt: Date? = nil
     ) {

@@ -7,7 +7,7 @@ public struct Organization: Codable, Sendable, Equatable, Identifiable {
     /// IANA identifier; due dates are computed on this organization's calendar.
     public var timeZone: String
 
-    public init(id: UUID = UUID(), name: String, timeZone: String = "UTC") {
+    public init(id: UUID = UUID.random(), name: String, timeZone: String = "UTC") {
         self.id = id
         self.name = name
         self.timeZone = timeZone
@@ -32,7 +32,7 @@ public struct User: Codable, Sendable, Equatable, Identifiable {
     public var locale: String?
 
     public init(
-        id: UUID = UUID(), organizationID: UUID, email: String, name: String, role: UserRole, locale: String? = nil
+        id: UUID = UUID.random(), organizationID: UUID, email: String, name: String, role: UserRole, locale: String? = nil
     ) {
         self.id = id
         self.organizationID = organizationID

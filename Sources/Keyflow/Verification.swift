@@ -35,7 +35,7 @@ public struct VerificationAttempt: Codable, Sendable, Equatable, Identifiable {
     public var results: [String: OutputValue]
 
     public init(
-        id: UUID = UUID(), number: Int, accountID: String, executionID: String, href: String, expiresAt: Date,
+        id: UUID = UUID.random(), number: Int, accountID: String, executionID: String, href: String, expiresAt: Date,
         startedAt: Date
     ) {
         self.id = id

@@ -16,7 +16,7 @@ import ServiceLifecycle
 public final class Store: Sendable {
     public let engine: StoreEngine
     /// Names this process among the instances sharing a database, so it can ignore its own notifications.
-    public let instanceID = UUID()
+    public let instanceID = UUID.random()
     let databases: Databases
     /// The connection settings, kept to open the dedicated LISTEN connection on PostgreSQL.
     let postgres: SQLPostgresConfiguration?
@@ -98,7 +98,7 @@ public final class Store: Sendable {
         var isDirectory: ObjCBool = false
         let shared = FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory) && isDirectory.boolValue
         let directory = shared ? "/dev/shm" : FileManager.default.temporaryDirectory.path
-        return "\(directory)/keyflow-\(UUID().uuidString.lowercased()).sqlite"
+        return "\(directory)/keyflow-\(UUID.random().uuidString.lowercased()).sqlite"
     }
 
     func database(logger: Logger? = nil) -> any Database {

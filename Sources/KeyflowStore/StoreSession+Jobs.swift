@@ -13,7 +13,7 @@ extension StoreSession {
             """
             INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, request_id,
                               created_at, updated_at)
-            VALUES (\(bind: UUID().key), \(bind: queue), \(bind: payload), 'queued', 0, \(bind: maxAttempts),
+            VALUES (\(bind: UUID.random().key), \(bind: queue), \(bind: payload), 'queued', 0, \(bind: maxAttempts),
                     \(bind: runAt.seconds), \(bind: uniqueKey), \(bind: requestID), \(bind: now.seconds),
                     \(bind: now.seconds))\(conflict)
             RETURNING id
@@ -28,7 +28,7 @@ extension StoreSession {
         var seen = Set<String>()
         let rows = jobs.filter { seen.insert($0.uniqueKey).inserted }.map { job -> SQLQueryString in
             """
-            (\(bind: UUID().key), \(bind: job.queue), \(bind: job.payload), 'queued', 0, \(bind: job.maxAttempts),
+            (\(bind: UUID.random().key), \(bind: job.queue), \(bind: job.payload), 'queued', 0, \(bind: job.maxAttempts),
              \(bind: job.runAt.seconds), \(bind: job.uniqueKey), \(bind: job.requestID), \(bind: now.seconds), \(bind: now.seconds))
             """
         }

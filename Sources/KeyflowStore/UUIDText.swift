@@ -7,7 +7,7 @@ extension UUID {
     var key: String { text(uppercase: false) }
 
     /// The `8-4-4-4-12` hexadecimal form; Foundation's `uuidString` is the upper-case one.
-    func text(uppercase: Bool) -> String {
+    public func text(uppercase: Bool) -> String {
         let digits = uppercase ? HexadecimalDigits.upper : HexadecimalDigits.lower
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in

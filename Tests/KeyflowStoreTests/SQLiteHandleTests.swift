@@ -20,6 +20,14 @@ struct SQLiteHandleTests {
         try await body(SQLiteDirect(handle: handle, logger: Logger(label: "test.sqlite"), eventLoop: MultiThreadedEventLoopGroup.singleton.next()))
     }
 
+    @Test("temporary data (a statement's undo record, sorts) is kept in memory, not in files under /var/tmp")
+    func temporaryDataInMemory() async throws {
+        try await Self.withDatabase { sql in
+            let rows = try await sql.raw("PRAGMA temp_store").all()
+            #expect(try rows.first?.decode(column: "temp_store", as: Int.self) == 2)
+        }
+    }
+
     @Test("text, numbers, blobs and NULL come back exactly as bound, an empty text is not NULL")
     func values() async throws {
         try await Self.withDatabase { sql in

@@ -41,7 +41,7 @@ struct AttachmentController {
         let now = clock.now()
         let info = try await store.write {
             try await $0.insertAttachment(
-                id: UUID(), organizationID: actor.organizationID, uploadedBy: actor.userID,
+                id: UUID.random(), organizationID: actor.organizationID, uploadedBy: actor.userID,
                 name: AttachmentRules.safeName(file.fileName), contentType: type, data: file.data, now: now)
         }
         return try JSONBody.response(AttachmentView(info), status: .created)

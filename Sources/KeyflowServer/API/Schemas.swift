@@ -42,7 +42,7 @@ struct ActionInput: Decodable {
         case nil: assignee = nil
         }
         return ActionDefinition(
-            id: id ?? UUID(), type: type, title: title, description: description ?? "", attachments: attachments ?? [],
+            id: id ?? UUID.random(), type: type, title: title, description: description ?? "", attachments: attachments ?? [],
             assignee: assignee, due: due ?? .none, form: form, jumio: try jumio?.settings(seal: seal))
     }
 }

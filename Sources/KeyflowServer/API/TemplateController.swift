@@ -33,7 +33,7 @@ struct TemplateController {
         let input = try await JSONBody.decode(TemplateInput.self, from: request)
         let now = clock.now()
         let template = try Self.template(
-            from: input, id: UUID(), organizationID: actor.organizationID, ownerID: actor.userID, createdAt: now,
+            from: input, id: UUID.random(), organizationID: actor.organizationID, ownerID: actor.userID, createdAt: now,
             updatedAt: now, seal: gateway.seal)
         try await store.write { db in
             try await ActionChecks.verify(

@@ -194,7 +194,7 @@ struct VerificationController {
         guard !input.clientSecret.isEmpty else { throw APIError.invalid("enter the Jumio client secret", field: "clientSecret") }
         _ = try gateway.endpoints(for: input.dataCenter)
         let record = JumioConnectionRecord(
-            id: UUID(), organizationID: actor.organizationID, name: input.name, dataCenter: input.dataCenter.rawValue,
+            id: UUID.random(), organizationID: actor.organizationID, name: input.name, dataCenter: input.dataCenter.rawValue,
             clientID: input.clientId, sealedSecret: try gateway.seal(input.clientSecret), createdAt: clock.now())
         try await store.write { db in
             try await db.insert(record, createdBy: actor.userID)

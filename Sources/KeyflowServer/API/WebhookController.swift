@@ -41,7 +41,7 @@ struct WebhookController {
         }
         let secret = Webhooks.newSecret()
         let endpoint = WebhookEndpoint(
-            id: UUID(), organizationID: actor.organizationID, url: input.url, description: input.description ?? "",
+            id: UUID.random(), organizationID: actor.organizationID, url: input.url, description: input.description ?? "",
             sealedSecret: secrets.seal(secret), eventTypes: input.eventTypes ?? [], createdBy: actor.userID,
             createdAt: clock.now())
         try await store.write { db in

@@ -37,7 +37,7 @@ struct VerificationService: Sendable {
             let (region, connection) = try await store.read {
                 try await gateway.connection(for: settings, organizationID: flow.organizationID, in: $0)
             }
-            let attemptID = UUID()
+            let attemptID = UUID.random()
             let callbackToken = tokens.make()
             let callbackURL = "\(gateway.address.url)/hooks/jumio/\(callbackToken)"
             if let problem = gateway.callbackProblem(callbackURL, region: region) { throw APIError.conflict(problem) }

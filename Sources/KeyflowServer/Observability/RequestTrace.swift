@@ -20,7 +20,7 @@ public enum RequestTrace {
         {
             return header
         }
-        return UUID().uuidString.lowercased()
+        return UUID.random().text(uppercase: false)
     }
 }
 

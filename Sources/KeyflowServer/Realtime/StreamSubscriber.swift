@@ -17,7 +17,7 @@ final class StreamSubscriber: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    let id = UUID()
+    let id = UUID.random()
     let flowID: UUID
     let after: Int64
     private let state = Mutex(State.waiting([]))

@@ -45,7 +45,7 @@ struct Webhooks: Sendable {
             let payload = try Self.payload(event, type: type)
             for endpoint in subscribed {
                 let delivery = WebhookDelivery(
-                    id: UUID(), endpointID: endpoint.id, messageID: "msg_\(UUID().uuidString.lowercased())",
+                    id: UUID.random(), endpointID: endpoint.id, messageID: "msg_\(UUID.random().text(uppercase: false))",
                     eventType: type, payload: payload, createdAt: now)
                 try await db.insert(delivery)
                 try await db.enqueue(

@@ -22,7 +22,7 @@ struct JobRunner: Service {
     /// Jobs run side by side, so a slow Jumio answer holds up only its own job.
     let concurrency: Int
     let wakeup: JobWakeup
-    let worker = "worker-\(UUID().uuidString.prefix(8))"
+    let worker = "worker-\(UUID.random().uuidString.prefix(8))"
 
     func run() async throws {
         let queues = handlers.keys.sorted()
@@ -68,7 +68,7 @@ struct JobRunner: Service {
         guard let handler = handlers[job.queue] else { return }
         let completion = JobCompletion(job: job, worker: worker)
         do {
-            try await RequestTrace.$id.withValue(job.requestID ?? "job-\(job.id.uuidString.lowercased())") {
+            try await RequestTrace.$id.withValue(job.requestID ?? "job-\(job.id.text(uppercase: false))") {
                 try await cancelWhenGracefulShutdown { try await handler(job, completion) }
             }
             guard !completion.isRecorded else { return }

@@ -11,7 +11,7 @@ struct Reconciler: Service {
     let clock: AppClock
     let logger: Logger
     let interval: Duration
-    let holder = "reconciler-\(UUID().uuidString.prefix(8))"
+    let holder = "reconciler-\(UUID.random().uuidString.prefix(8))"
 
     /// Seconds between checks, as Jumio recommends for retrieval retries; the last repeats.
     static let schedule: [Double] = [40, 60, 100, 160, 240, 340, 460, 600, 760, 940]

@@ -12,7 +12,7 @@ struct ReminderService: Service {
     let clock: AppClock
     let logger: Logger
     let interval: Duration
-    let holder = "reminders-\(UUID().uuidString.prefix(8))"
+    let holder = "reminders-\(UUID.random().uuidString.prefix(8))"
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {

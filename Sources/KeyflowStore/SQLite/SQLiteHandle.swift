@@ -40,6 +40,9 @@ final class SQLiteHandle: @unchecked Sendable {
         // Another process (the CLI, a backup) may hold the write lock for a moment: wait for it, not fail.
         sqlite_nio_sqlite3_busy_timeout(handle, 60_000)
         try run("PRAGMA foreign_keys = ON", []) { _ in }
+        // A statement's undo record (its sub-journal) otherwise spills to a new file in /var/tmp past 64 KiB,
+        // which the long transactions of a commit group reach several times a second.
+        try run("PRAGMA temp_store = MEMORY", []) { _ in }
         if queryOnly { try run("PRAGMA query_only = ON", []) { _ in } }
     }
 
