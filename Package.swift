@@ -39,8 +39,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "KeyflowJSON",
+            swiftSettings: strict
+        ),
+        .target(
             name: "JumioKit",
             dependencies: [
+                "KeyflowJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -50,6 +55,7 @@ let package = Package(
             name: "JumioSandbox",
             dependencies: [
                 "JumioKit",
+                "KeyflowJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +77,7 @@ let package = Package(
             name: "KeyflowStore",
             dependencies: [
                 "Keyflow",
+                "KeyflowJSON",
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
@@ -139,6 +146,7 @@ let package = Package(
             name: "JumioKitTests",
             dependencies: [
                 "JumioKit",
+                "KeyflowJSON",
                 "JumioSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

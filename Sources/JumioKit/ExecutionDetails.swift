@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 /// `GET /api/v1/accounts/{accountId}/workflow-executions/{id}`: the decision and everything behind it.
 /// Every field is optional and unknown ones are kept in `raw`, so new Jumio fields never break decoding.

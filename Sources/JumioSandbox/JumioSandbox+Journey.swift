@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JumioKit
+import KeyflowJSON
 import NIOFoundationCompat
 
 extension JumioSandbox {

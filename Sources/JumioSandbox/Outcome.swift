@@ -1,5 +1,6 @@
 import Foundation
 import JumioKit
+import KeyflowJSON
 
 /// What a verification will conclude, chosen on the journey page or forced the Mock Service way.
 public enum SandboxOutcome: Sendable, Equatable {

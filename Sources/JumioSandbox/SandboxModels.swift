@@ -1,5 +1,6 @@
 import Foundation
 import JumioKit
+import KeyflowJSON
 
 /// One emulated workflow execution and everything that happened to it.
 struct SandboxExecution: Sendable {

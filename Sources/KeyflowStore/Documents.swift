@@ -9,7 +9,7 @@ enum Documents {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
+            return try DocumentDecoder.decode(type, from: text)
         } catch {
             throw StoreError.corruptRecord(entity: entity, id: id, reason: "\(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import JumioKit
+import KeyflowJSON
 import Testing
 
 @Suite("Decoding Jumio's documented payloads")

@@ -7,19 +7,35 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public var reason: String
 
     public var description: String { "not valid JSON at byte \(offset): \(reason)" }
+
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
 }
 
 extension JSONValue {
     /// Reads a JSON text (RFC 8259, UTF-8) straight into a value. `JSONDecoder` reaches the same value through
-    /// `Codable`, which costs several times more: Jumio's answers are read on every verification.
+    /// `Codable`, which costs several times more: Jumio's answers and the flow are read on every verification.
     public init(parsing data: Data) throws(JSONParseError) {
         let result = data.withUnsafeBytes { bytes in
-            Result { () throws(JSONParseError) in
-                var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self))
-                return try parser.document()
-            }
+            Result { () throws(JSONParseError) in try JSONValue(parsing: bytes) }
         }
         self = try result.get()
+    }
+
+    /// Reads JSON text held in a `String`, without copying it.
+    public init(parsing text: String) throws(JSONParseError) {
+        var text = text
+        let result = text.withUTF8 { bytes in
+            Result { () throws(JSONParseError) in try JSONValue(parsing: UnsafeRawBufferPointer(bytes)) }
+        }
+        self = try result.get()
+    }
+
+    public init(parsing bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self))
+        self = try parser.document()
     }
 }
 
@@ -110,30 +126,34 @@ struct JSONParser {
     private mutating func string() throws(JSONParseError) -> String {
         index += 1
         let start = index
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try utf8(start..<index)
+                let text = try utf8(start..<index, ascii: ascii)
                 index += 1
                 return text
             }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
+            if byte == UInt8(ascii: "\\") { return try escapedString(from: start, ascii: ascii) }
             guard byte >= 0x20 else { throw failure("a control character inside a string must be escaped") }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         throw failure("a string is not closed")
     }
 
     /// The rest of a string that has escapes, its unescaped beginning already scanned.
-    private mutating func escapedString(from start: Int) throws(JSONParseError) -> String {
-        var text = try utf8(start..<index)
+    private mutating func escapedString(from start: Int, ascii: Bool) throws(JSONParseError) -> String {
+        var text = try utf8(start..<index, ascii: ascii)
         while index < bytes.count {
             let runStart = index
+            var runASCII = true
             while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
                 guard bytes[index] >= 0x20 else { throw failure("a control character inside a string must be escaped") }
+                if bytes[index] >= 0x80 { runASCII = false }
                 index += 1
             }
-            text += try utf8(runStart..<index)
+            text += try utf8(runStart..<index, ascii: runASCII)
             guard index < bytes.count else { break }
             if bytes[index] == UInt8(ascii: "\"") {
                 index += 1
@@ -197,8 +217,12 @@ struct JSONParser {
         return value
     }
 
-    private func utf8(_ range: Range<Int>) throws(JSONParseError) -> String {
-        guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) else {
+    /// The text of `range`; ASCII (most keys and values) needs no validation, and the generic validating
+    /// initializer costs more than the rest of a string's reading.
+    private func utf8(_ range: Range<Int>, ascii: Bool) throws(JSONParseError) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        if ascii { return String(decoding: slice, as: UTF8.self) }
+        guard let text = String(validating: slice, as: UTF8.self) else {
             throw JSONParseError(offset: range.lowerBound, reason: "a string is not valid UTF-8")
         }
         return text

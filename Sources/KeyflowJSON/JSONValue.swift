@@ -1,4 +1,5 @@
-/// Any JSON value, for the parts of Jumio's payloads that vary by workflow or grow over time.
+/// Any JSON value: the parts of Jumio's payloads that vary by workflow or grow over time, and the tree the store
+/// reads its documents from.
 public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     case string(String)
     case number(Double)
@@ -85,23 +86,4 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         default: nil
         }
     }
-}
-
-/// A string enum that keeps values it does not know, since Jumio adds labels over time.
-public protocol OpenEnum: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible
-where RawValue == String {
-    init(rawValue: String)
-}
-
-extension OpenEnum {
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
 }
