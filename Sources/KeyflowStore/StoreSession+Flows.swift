@@ -89,6 +89,27 @@ extension StoreSession {
         ).first().map(storedFlow)
     }
 
+    /// A flow locked for a change, with its organization (whose time zone the change's dates need), in one
+    /// statement: this runs for every change. Only the flow's row is locked.
+    public func flowForChange(_ id: UUID) async throws -> (stored: StoredFlow, organization: Organization?)? {
+        let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE OF flows" : ""
+        return try await sql.raw(
+            """
+            SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
+                   organizations.name AS organization_name, organizations.time_zone AS organization_time_zone
+            FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
+            WHERE flows.id = \(bind: id.key)\(lock)
+            """
+        ).first().map { row in
+            let organization = try row.optionalUUID("organization_id").map { organizationID in
+                Organization(
+                    id: organizationID, name: try row.decode(column: "organization_name", as: String.self),
+                    timeZone: try row.decode(column: "organization_time_zone", as: String.self))
+            }
+            return (try storedFlow(from: row), organization)
+        }
+    }
+
     public func flowID(ofAction actionID: UUID) async throws -> UUID? {
         try await sql.raw("SELECT flow_id FROM flow_actions WHERE action_id = \(bind: actionID.key)").first()?
             .uuid("flow_id")

@@ -21,22 +21,27 @@ extension StoreSession {
              \(bind: event.text), \(bind: try Documents.encode(event.data)), \(bind: event.at.seconds))
             """
         }
-        let ids = try await sql.raw(
-            """
+        let insert: SQLQueryString = """
             INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
             VALUES \(rows.joined(separator: ", ")) RETURNING id
             """
-        ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+        // On PostgreSQL the same statement tells the other instances, through a notice delivered when (and
+        // only if) this transaction commits: one round trip instead of two on every change.
+        let statement: SQLQueryString =
+            engine == .postgres
+            ? """
+            WITH inserted AS (\(insert)), span AS (SELECT min(id) AS first_id, max(id) AS last_id FROM inserted)
+            SELECT inserted.id, (
+                SELECT pg_notify(\(bind: TimelineNotice.channel), \(bind: TimelineNotice.prefix(origin: origin, flowID: flowID))
+                    || ' ' || first_id || ' ' || last_id) FROM span
+            )::text AS notified
+            FROM inserted
+            """ : insert
+        let ids = try await sql.raw(statement).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
         guard ids.count == events.count else {
             throw StoreError.corruptRecord(entity: "timeline event", id: flowID.uuidString, reason: "\(ids.count) ids for \(events.count) events")
         }
-        let stored = zip(ids, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
-        if engine == .postgres, let first = stored.first?.id, let last = stored.last?.id {
-            // Delivered to every listening instance when (and only if) this transaction commits.
-            let notice = TimelineNotice(origin: origin, flowID: flowID, firstID: first, lastID: last)
-            try await sql.raw("SELECT pg_notify(\(bind: TimelineNotice.channel), \(bind: notice.payload))").run()
-        }
-        return stored
+        return zip(ids, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
     }
 
     /// A flow's events after `afterID` (all of them when nil), oldest first.

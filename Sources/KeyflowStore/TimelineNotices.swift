@@ -13,7 +13,9 @@ public struct TimelineNotice: Sendable, Equatable {
     public var firstID: Int64
     public var lastID: Int64
 
-    var payload: String { "\(origin.uuidString) \(flowID.uuidString) \(firstID) \(lastID)" }
+    /// A notice's payload is this, a space, the first event id, a space and the last; PostgreSQL appends the
+    /// ids as it inserts the events.
+    static func prefix(origin: UUID, flowID: UUID) -> String { "\(origin.uuidString) \(flowID.uuidString)" }
 
     init(origin: UUID, flowID: UUID, firstID: Int64, lastID: Int64) {
         self.origin = origin

@@ -41,11 +41,12 @@ struct FlowService: Sendable {
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.write { db in
-            guard let stored = try await db.flow(flowID, lock: true), actor.map({ Access.canView(stored.flow, as: $0) }) ?? true
+            guard let (stored, organization) = try await db.flowForChange(flowID),
+                actor.map({ Access.canView(stored.flow, as: $0) }) ?? true
             else { throw APIError.notFound("no flow \(flowID)") }
             var flow = stored.flow
             let people = try await Self.people(of: flow, extra: Set(actor.map { [$0.userID] } ?? []), in: db)
-            let context = try await Self.context(for: flow, people: people, now: now, in: db)
+            let context = Self.context(people: people, organization: organization, now: now)
             let events = try await decide(&flow, context, db)
             if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
@@ -65,9 +66,7 @@ struct FlowService: Sendable {
         let outcome = try await store.write { db in
             let users = try await db.users(ids.union([actor.userID]))
             let people = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let organization = try await db.organization(actor.organizationID)
-            let context = FlowContext(
-                now: now, people: people.mapValues(\.person), timeZone: Self.timeZone(of: organization))
+            let context = Self.context(people: people, organization: try await db.organization(actor.organizationID), now: now)
             let (flow, events) = try make(context)
             try await db.insert(flow, at: now)
             let stored = try await db.append(events, to: flow.id)
@@ -88,12 +87,15 @@ struct FlowService: Sendable {
     static func context(for flow: Flow, people: [UUID: User], now: Date, in db: StoreSession) async throws
         -> FlowContext
     {
-        FlowContext(
-            now: now, people: people.mapValues(\.person),
-            timeZone: timeZone(of: try await db.organization(flow.organizationID)))
+        context(people: people, organization: try await db.organization(flow.organizationID), now: now)
     }
 
-    static func timeZone(of organization: Organization?) -> TimeZone {
+    /// What a flow's decisions need to know: the time, the people by id, and the organization's time zone.
+    static func context(people: [UUID: User], organization: Organization?, now: Date) -> FlowContext {
+        FlowContext(now: now, people: people.mapValues(\.person), timeZone: timeZone(of: organization))
+    }
+
+    private static func timeZone(of organization: Organization?) -> TimeZone {
         organization.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
     }
 }
