@@ -124,7 +124,6 @@ struct VerificationService: Sendable {
         let now = clock.now()
         _ = try await flows.change(record.flowID, visibleTo: nil, alsoWrite: { _, db in
             try await db.closeAttempt(attemptID, at: now)
-            try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
             try await completion?.record(in: db, at: now)
         }) { flow, context, _ in
             flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
