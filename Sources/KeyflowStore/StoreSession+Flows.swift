@@ -139,10 +139,14 @@ extension StoreSession {
     }
 
     func storedFlow(from row: any SQLRow) throws -> StoredFlow {
-        let id = try row.decode(column: "id", as: String.self)
-        let text = try row.decode(column: "document", as: String.self)
-        return StoredFlow(
-            flow: try decodedFlows.value(id: id, text: text) { try Documents.decode(Flow.self, $0, entity: "flow", id: id) },
+        try storedFlow(
+            id: try row.decode(column: "id", as: String.self), document: try row.decode(column: "document", as: String.self),
             version: try row.decode(column: "version", as: Int.self))
+    }
+
+    func storedFlow(id: String, document: String, version: Int) throws -> StoredFlow {
+        StoredFlow(
+            flow: try decodedFlows.value(id: id, text: document) { try Documents.decode(Flow.self, $0, entity: "flow", id: id) },
+            version: version)
     }
 }

@@ -76,8 +76,22 @@ extension StoreSession {
         ).run()
     }
 
-    public func attempt(_ id: UUID) async throws -> AttemptRecord? {
-        try await sql.raw("SELECT * FROM verification_attempts WHERE id = \(bind: id.key)").first().map(Self.attempt(from:))
+    /// An attempt with its flow (nil if the flow is gone) in one statement: applying Jumio's answer to an
+    /// attempt needs both before it calls Jumio.
+    public func attemptWithFlow(_ id: UUID) async throws -> (attempt: AttemptRecord, flow: StoredFlow?)? {
+        try await sql.raw(
+            """
+            SELECT verification_attempts.*, flows.version AS flow_version, flows.document AS flow_document
+            FROM verification_attempts LEFT JOIN flows ON flows.id = verification_attempts.flow_id
+            WHERE verification_attempts.id = \(bind: id.key)
+            """
+        ).first().map { row in
+            let attempt = try Self.attempt(from: row)
+            guard let document = try row.decode(column: "flow_document", as: String?.self) else { return (attempt, nil) }
+            let flow = try storedFlow(
+                id: attempt.flowID.key, document: document, version: try row.decode(column: "flow_version", as: Int.self))
+            return (attempt, flow)
+        }
     }
 
     public func attempts(ofFlow flowID: UUID) async throws -> [AttemptRecord] {

@@ -24,6 +24,37 @@ struct FlowStoreTests {
         }
     }
 
+    @Test("an attempt reads back with its flow; closing it marks every callback about it processed", arguments: TestStores.configurations)
+    func attemptWithFlow(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, _) = try seed.flow()
+            let attempt = AttemptRecord(
+                id: UUID.random(), organizationID: seed.org.id, flowID: flow.id, actionID: flow.actions[0].id,
+                dataCenter: "SANDBOX", accountID: "acc", executionID: "exe", open: true, createdAt: seed.now,
+                nextCheckAt: seed.now.addingTimeInterval(60), checkCount: 0)
+            try await store.write { db in
+                try await db.insert(flow, at: seed.now)
+                try await db.insertAttempt(attempt, callbackToken: "token-\(attempt.id)")
+                try await db.insertCallbacks(
+                    (0..<2).map { _ in NewCallback(attemptID: attempt.id, body: "{}", statusHint: "PROCESSED", remoteAddress: nil) },
+                    at: seed.now)
+            }
+            let read = try await store.read { try await $0.attemptWithFlow(attempt.id) }
+            #expect(read?.attempt == attempt)
+            #expect(read?.flow?.flow == flow)
+            #expect(try await store.read { try await $0.attemptWithFlow(UUID.random()) } == nil)
+            try await store.write { try await $0.closeAttempt(attempt.id, at: seed.now.addingTimeInterval(5)) }
+            let closed = try await store.read { try await $0.attemptWithFlow(attempt.id) }
+            #expect(closed?.attempt.open == false)
+            #expect(closed?.attempt.finishedAt == seed.now.addingTimeInterval(5))
+            let callbacks = try await store.read { try await $0.callbacks(of: attempt.id) }
+            #expect(callbacks.count == 2)
+            #expect(callbacks.allSatisfy { $0.processedAt == seed.now.addingTimeInterval(5) })
+        }
+    }
+
     @Test("a failed transaction leaves neither the change nor its events", arguments: TestStores.configurations)
     func atomicity(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

@@ -96,7 +96,7 @@ struct VerificationService: Sendable {
     func process(
         attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false, completion: JobCompletion? = nil
     ) async throws -> Bool {
-        guard let record = try await store.read({ try await $0.attempt(attemptID) }) else { return true }
+        guard let (record, stored) = try await store.read({ try await $0.attemptWithFlow(attemptID) }) else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
             // nothing left to do, and is marked so.
@@ -107,13 +107,10 @@ struct VerificationService: Sendable {
             }
             return true
         }
-        let found = try await store.read { db -> JumioConnection? in
-            guard let stored = try await db.flow(record.flowID),
-                let settings = stored.flow.action(record.actionID)?.definition.jumio
-            else { return nil }
-            return try await gateway.connection(for: settings, organizationID: record.organizationID, in: db).1
+        guard let settings = stored?.flow.action(record.actionID)?.definition.jumio else { return true }
+        let connection = try await store.read { db in
+            try await gateway.connection(for: settings, organizationID: record.organizationID, in: db).1
         }
-        guard let connection = found else { return true }
         let (execution, details) = try await retrieve(record, on: connection, expectProcessed: expectProcessed)
         let result = JumioGateway.result(status: execution, details: details)
         guard result.outcome != .pending else {
