@@ -187,9 +187,6 @@ public struct StoreSession: Sendable {
         self.origin = origin
         self.decodedFlows = decodedFlows
     }
-
-    /// `FOR UPDATE` where the engine has row locks; SQLite's single connection already serializes writers.
-    var forUpdate: SQLQueryString { engine == .postgres ? " FOR UPDATE" : "" }
 }
 
 extension Store: Service {

@@ -82,15 +82,13 @@ extension StoreSession {
         }
     }
 
-    /// Reads a flow; `lock` holds its row until the transaction ends, so concurrent changes queue up.
-    public func flow(_ id: UUID, lock: Bool = false) async throws -> StoredFlow? {
-        try await sql.raw(
-            "SELECT id, version, document FROM flows WHERE id = \(bind: id.key)\(lock ? forUpdate : "")"
-        ).first().map(storedFlow)
+    public func flow(_ id: UUID) async throws -> StoredFlow? {
+        try await sql.raw("SELECT id, version, document FROM flows WHERE id = \(bind: id.key)").first().map(storedFlow)
     }
 
-    /// A flow locked for a change, with its organization (whose time zone the change's dates need), in one
-    /// statement: this runs for every change. Only the flow's row is locked.
+    /// A flow for a change, with its organization (whose time zone the change's dates need), in one statement:
+    /// this runs for every change. The flow's row (only it) is held until the transaction ends, so concurrent
+    /// changes queue up; SQLite's single writer serializes them anyway.
     public func flowForChange(_ id: UUID) async throws -> (stored: StoredFlow, organization: Organization?)? {
         let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE OF flows" : ""
         return try await sql.raw(
