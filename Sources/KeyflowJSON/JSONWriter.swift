@@ -14,7 +14,7 @@ extension JSONValue {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
         case .number(let value): Self.write(value, to: &output)
-        case .string(let value): Self.write(value, to: &output)
+        case .string(let value): JSONStringLiteral.append(value, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -28,7 +28,7 @@ extension JSONValue {
             for (key, value) in fields {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
-                Self.write(key, to: &output)
+                JSONStringLiteral.append(key, to: &output)
                 output.append(UInt8(ascii: ":"))
                 value.write(to: &output)
             }
@@ -45,12 +45,28 @@ extension JSONValue {
             output.append(contentsOf: number.description.utf8)
         }
     }
+}
 
+/// JSON's string literal, written by `JSONValue` and by the store's document encoder alike.
+public enum JSONStringLiteral {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func write(_ text: String, to output: inout [UInt8]) {
+    /// Appends `text` in quotes; text that needs no escape (most keys, ids and titles) is copied whole.
+    public static func append(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var text = text
+        text.withUTF8 { utf8 in
+            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                appendEscaped(utf8, to: &output)
+            } else {
+                output.append(contentsOf: utf8)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
@@ -60,10 +76,9 @@ extension JSONValue {
             case 0..<0x20:
                 output.append(contentsOf: #"\u00"#.utf8)
                 output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0xF)])
+                output.append(hexDigits[Int(byte & 0x0f)])
             default: output.append(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
     }
 }

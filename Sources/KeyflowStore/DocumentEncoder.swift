@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 /// Writes an `Encodable` value as JSON in one pass, straight into bytes. `JSONEncoder` first builds a tree of
 /// every value (a dictionary per object) and then writes the tree; for a flow, saved on every change, that
@@ -91,34 +92,6 @@ final class JSONStream {
     }
 
     func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { utf8 in
-            // Most text (keys, ids, titles) needs no escape and is copied whole.
-            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                escaped(utf8)
-            } else {
-                bytes.append(contentsOf: utf8)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
-            case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
-            case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                let digits = HexadecimalDigits.lower
-                bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0x0f)])
-            default: bytes.append(byte)
-            }
-        }
+        JSONStringLiteral.append(text, to: &bytes)
     }
 }
