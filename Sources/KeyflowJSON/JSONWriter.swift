@@ -13,8 +13,9 @@ extension JSONValue {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .number(let value): Self.write(value, to: &output)
-        case .string(let value): JSONStringLiteral.append(value, to: &output)
+        case .number(let value):
+            if value.isFinite { JSONLiteral.append(value, to: &output) } else { output.append(contentsOf: "null".utf8) }
+        case .string(let value): JSONLiteral.append(value, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -28,28 +29,29 @@ extension JSONValue {
             for (key, value) in fields {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
-                JSONStringLiteral.append(key, to: &output)
+                JSONLiteral.append(key, to: &output)
                 output.append(UInt8(ascii: ":"))
                 value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
     }
+}
 
-    private static func write(_ number: Double, to output: inout [UInt8]) {
-        guard number.isFinite else { return output.append(contentsOf: "null".utf8) }
-        // Whole numbers as integers ("31", not "31.0"), as Jumio writes them.
-        if number.rounded() == number, abs(number) < 9_007_199_254_740_992 {
+/// JSON's string and number literals, written by `JSONValue` and by the store's document encoder alike.
+public enum JSONLiteral {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends a finite number: whole numbers as integers ("31", not "31.0", as `JSONEncoder` and Jumio write
+    /// them), the rest in Swift's shortest form that reads back to the same `Double`.
+    public static func append(_ number: Double, to output: inout [UInt8]) {
+        precondition(number.isFinite, "JSON has no form for \(number)")
+        if number.rounded(.towardZero) == number, abs(number) < 1e15 {
             output.append(contentsOf: String(Int64(number)).utf8)
         } else {
             output.append(contentsOf: number.description.utf8)
         }
     }
-}
-
-/// JSON's string literal, written by `JSONValue` and by the store's document encoder alike.
-public enum JSONStringLiteral {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `text` in quotes; text that needs no escape (most keys, ids and titles) is copied whole.
     public static func append(_ text: String, to output: inout [UInt8]) {

@@ -82,16 +82,10 @@ final class JSONStream {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) has no JSON form"))
         }
-        // Whole numbers without a fraction, as JSONEncoder writes them; the rest in Swift's shortest form that
-        // reads back to the same Double.
-        if value.rounded(.towardZero) == value, abs(value) < 1e15 {
-            integer(Int64(value))
-        } else {
-            bytes.append(contentsOf: value.description.utf8)
-        }
+        JSONLiteral.append(value, to: &bytes)
     }
 
     func string(_ text: String) {
-        JSONStringLiteral.append(text, to: &bytes)
+        JSONLiteral.append(text, to: &bytes)
     }
 }
