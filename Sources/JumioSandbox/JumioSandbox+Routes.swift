@@ -13,11 +13,10 @@ extension JumioSandbox {
                 if let failure = self.takeForcedFailure() { throw failure }
                 let form = String(buffer: try await request.body.collect(upTo: 8 * 1024))
                 let token = try self.issueToken(authorization: request.headers[.authorization], form: form)
-                let body: [String: JSONValue] = [
+                return Self.json(.object([
                     "access_token": .string(token.token), "expires_in": .number(Double(token.expiresIn)),
                     "token_type": .string("Bearer"),
-                ]
-                return try Self.json(body)
+                ]))
             }
         }
         group.post("api/v1/accounts") { request, _ in
@@ -79,8 +78,8 @@ extension JumioSandbox {
         do {
             return try await body()
         } catch let error as SandboxError {
-            var response = try Self.json(
-                ["title": JSONValue.string(error.title), "status": .number(Double(error.status)), "detail": .string(error.detail)])
+            var response = Self.json(
+                .object(["title": .string(error.title), "status": .number(Double(error.status)), "detail": .string(error.detail)]))
             response.status = .init(code: error.status)
             if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
@@ -91,7 +90,7 @@ extension JumioSandbox {
         json(bytes: try JSONEncoder().encode(value))
     }
 
-    /// A free-form answer (a retrieval's details), written without `Codable`.
+    /// A free-form answer (a retrieval's details, a token, an error), written without `Codable`.
     static func json(_ value: JSONValue) -> Response {
         json(bytes: value.serialized)
     }
