@@ -52,6 +52,9 @@ extension StoreSession {
         guard !queues.isEmpty, limit > 0 else { return [] }
         let names = SQLList(queues.map { SQLBind($0) })
         let skipLocked: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // The limit is written into the statement, not bound: it follows the runner's free slots, and SQLite
+        // compiles a statement again whenever a bound LIMIT changes to or from 1. One kept statement per limit.
+        let limitClause = SQLQueryString("LIMIT \(unsafeRaw: String(limit))")
         return try await sql.raw(
             """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
@@ -61,7 +64,7 @@ extension StoreSession {
                 WHERE queue IN (\(names)) AND status IN ('queued', 'running') AND (
                     (status = 'queued' AND run_at <= \(bind: now.seconds))
                     OR (status = 'running' AND lease_until < \(bind: now.seconds)))
-                ORDER BY run_at LIMIT \(bind: limit)\(skipLocked))
+                ORDER BY run_at \(limitClause)\(skipLocked))
             RETURNING *
             """
         ).all().map(Self.job(from:)).sorted { $0.runAt < $1.runAt }

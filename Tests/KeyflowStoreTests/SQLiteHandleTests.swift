@@ -62,6 +62,42 @@ struct SQLiteHandleTests {
         }
     }
 
+    @Test("a kept statement run again with other values is not compiled again, and reads the new values")
+    func keptStatementsStayCompiled() async throws {
+        try await Self.withDatabase { sql in
+            // The shape of the webhook endpoints lookup, which SQLite compiled again on nearly every run.
+            try await sql.raw("CREATE TABLE endpoints (id TEXT PRIMARY KEY, owner TEXT, created_at REAL, deleted_at REAL)").run()
+            try await sql.raw("CREATE INDEX endpoints_owner_created ON endpoints (owner, created_at)").run()
+            for owner in ["a", "b", "c"] {
+                try await sql.raw("INSERT INTO endpoints VALUES (\(bind: owner + "1"), \(bind: owner), 1, NULL)").run()
+            }
+            var found: [String] = []
+            for owner in ["a", "b", "c", "a"] {
+                let row = try await sql.raw(
+                    "SELECT id FROM endpoints WHERE owner = \(bind: owner) AND deleted_at IS NULL ORDER BY created_at"
+                ).first()
+                found.append(try row?.decode(column: "id", as: String.self) ?? "none")
+            }
+            #expect(found == ["a1", "b1", "c1", "a1"])
+            let lookup = "SELECT id FROM endpoints WHERE owner = ?1 AND deleted_at IS NULL ORDER BY created_at"
+            #expect(sql.handle.timesRecompiled(lookup) == 0)
+        }
+    }
+
+    @Test("a statement given fewer or more values than it takes is refused, naming both counts")
+    func wrongNumberOfValues() async throws {
+        try await Self.withDatabase { sql in
+            let sum = "SELECT ?1 + ?2 AS n"
+            try sql.handle.run(sum, [.integer(1), .integer(2)]) { _ in }
+            #expect {
+                try sql.handle.run(sum, [.integer(1)]) { _ in }
+            } throws: { error in
+                "\(error)".contains("takes 2 values, 1 were given")
+            }
+            #expect(throws: SQLiteFailure.self) { try sql.handle.run(sum, [.integer(1), .integer(2), .integer(3)]) { _ in } }
+        }
+    }
+
     @Test("a statement that fails leaves the connection and the kept statement usable")
     func failureThenReuse() async throws {
         try await Self.withDatabase { sql in

@@ -22,6 +22,7 @@ final class SQLiteHandle: @unchecked Sendable {
     private struct Prepared {
         var statement: OpaquePointer
         var columns: SQLiteColumns
+        var parameters: Int
         var lastUse: Int
     }
 
@@ -51,9 +52,15 @@ final class SQLiteHandle: @unchecked Sendable {
         try lock.withLock {
             guard !closed else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the database is closed") }
             let prepared = try statement(for: sql)
-            defer {
-                sqlite_nio_sqlite3_reset(prepared.statement)
-                sqlite_nio_sqlite3_clear_bindings(prepared.statement)
+            // No `sqlite3_clear_bindings`: on a statement whose plan may depend on a bound value it also
+            // marks the statement expired, and SQLite compiled it again on the next step (the hot statements
+            // were re-prepared on almost every run). Every value is bound anew each run instead, which the
+            // count check below makes sure of.
+            defer { sqlite_nio_sqlite3_reset(prepared.statement) }
+            guard binds.count == prepared.parameters else {
+                throw SQLiteFailure(
+                    code: SQLITE_RANGE,
+                    message: "the statement takes \(prepared.parameters) values, \(binds.count) were given: \(sql)")
             }
             try bind(binds, to: prepared.statement)
             while true {
@@ -62,6 +69,14 @@ final class SQLiteHandle: @unchecked Sendable {
                 guard stepped == SQLITE_ROW else { throw failure(stepped) }
                 try onRow(SQLiteResultRow(columns: prepared.columns, values: values(of: prepared)))
             }
+        }
+    }
+
+    /// How many times SQLite compiled the kept statement `sql` again after its first preparation; nil when
+    /// it is not kept.
+    func timesRecompiled(_ sql: String) -> Int? {
+        lock.withLock {
+            statements[sql].map { Int(sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0)) }
         }
     }
 
@@ -91,7 +106,9 @@ final class SQLiteHandle: @unchecked Sendable {
         guard prepared == SQLITE_OK, let statement else { throw failure(prepared) }
         let count = sqlite_nio_sqlite3_column_count(statement)
         let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
-        let kept = Prepared(statement: statement, columns: SQLiteColumns(names: names), lastUse: uses)
+        let kept = Prepared(
+            statement: statement, columns: SQLiteColumns(names: names),
+            parameters: Int(sqlite_nio_sqlite3_bind_parameter_count(statement)), lastUse: uses)
         statements[sql] = kept
         return kept
     }
