@@ -6,6 +6,7 @@ import Keyflow
 import Logging
 import NIOCore
 import NIOPosix
+import PostgresKit
 import SQLKit
 import ServiceLifecycle
 
@@ -30,6 +31,8 @@ public final class Store: Sendable {
     private let readers: SQLiteReaders?
     /// The file behind `.sqliteInMemory`, deleted at shutdown.
     private let scratchFile: String?
+    /// The statements prepared on each PostgreSQL connection.
+    private let preparedStatements = PreparedStatements()
     /// Recently decoded flow documents, shared by every session of this store.
     let decodedFlows = DecodedDocuments<Flow>(capacity: 512)
 
@@ -106,24 +109,49 @@ public final class Store: Sendable {
         return databases.database(logger: logger ?? self.logger, on: loop)!
     }
 
-    /// Runs queries outside a transaction.
+    /// Runs queries outside a transaction. SQLite has reader connections apart from the writer; PostgreSQL
+    /// reads on a connection of its pool.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
-        try await body(StoreSession(readDatabase(), engine: engine, origin: instanceID, decodedFlows: decodedFlows))
-    }
-
-    /// SQLite has reader connections apart from the writer; PostgreSQL reads where it writes.
-    private func readDatabase() -> any SQLDatabase {
-        if let readers { return SQLiteDirect(handle: readers.next(), logger: logger, eventLoop: eventLoop) }
-        return database() as! any SQLDatabase
+        if let readers {
+            let reader = SQLiteDirect(handle: readers.next(), logger: logger, eventLoop: eventLoop)
+            return try await body(session(reader))
+        }
+        return try await withPostgresConnection { try await body(self.session($0)) }
     }
 
     /// Runs queries in one transaction: all of them commit, or none.
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws -> T {
         if let groupCommit { return try await groupCommit.write(body) }
-        return try await database().transaction { db in
-            try await body(StoreSession(db as! any SQLDatabase, engine: self.engine, origin: self.instanceID, decodedFlows: self.decodedFlows))
+        return try await withPostgresConnection { connection in
+            try await connection.raw("BEGIN").run()
+            let sql = connection.insideTransaction
+            do {
+                let value = try await body(self.session(sql))
+                try await sql.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
         }
+    }
+
+    private func session(_ sql: any SQLDatabase) -> StoreSession {
+        StoreSession(sql, engine: engine, origin: instanceID, decodedFlows: decodedFlows)
+    }
+
+    /// One connection of the PostgreSQL pool for `body`, its statements prepared once per connection.
+    private func withPostgresConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresStatements) async throws -> T
+    ) async throws -> T {
+        let (pool, prepared, logger) = (database() as! any PostgresDatabase, preparedStatements, logger)
+        return try await pool.withConnection { connection in
+            connection.eventLoop.makeFutureWithTask {
+                try await body(
+                    PostgresStatements(connection: connection, prepared: prepared, inTransaction: false, logger: logger))
+            }
+        }.get()
     }
 
     /// Applies every migration not applied yet. Safe to run on every start, by several processes at once:
