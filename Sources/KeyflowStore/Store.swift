@@ -31,8 +31,11 @@ public final class Store: Sendable {
     private let readers: SQLiteReaders?
     /// The file behind `.sqliteInMemory`, deleted at shutdown.
     private let scratchFile: String?
-    /// The statements prepared on each PostgreSQL connection.
+    /// The statements Keyflow runs prepared on PostgreSQL.
     private let preparedStatements = PreparedStatements()
+    /// PostgreSQL's pool as seen from each event loop, made once: FluentKit makes a new database value (and a
+    /// logger with its metadata) on every request for one.
+    private let postgresPools: [any PostgresDatabase]
     /// Recently decoded flow documents, shared by every session of this store.
     let decodedFlows = DecodedDocuments<Flow>(capacity: 512)
 
@@ -75,6 +78,11 @@ public final class Store: Sendable {
                 as: .psql)
         }
         self.postgres = postgresSettings
+        let databases = self.databases
+        postgresPools =
+            postgresSettings == nil
+            ? []
+            : eventLoopGroup.makeIterator().map { databases.database(logger: logger, on: $0) as! any PostgresDatabase }
         if let sqlitePath {
             // The migrator works through Fluent on a connection of its own.
             databases.use(.sqlite(.file(sqlitePath), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
@@ -145,7 +153,7 @@ public final class Store: Sendable {
     private func withPostgresConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresStatements) async throws -> T
     ) async throws -> T {
-        let (pool, prepared, logger) = (database() as! any PostgresDatabase, preparedStatements, logger)
+        let (pool, prepared, logger) = (postgresPools.randomElement()!, preparedStatements, logger)
         return try await pool.withConnection { connection in
             connection.eventLoop.makeFutureWithTask {
                 try await body(

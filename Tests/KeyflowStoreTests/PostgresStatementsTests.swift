@@ -130,8 +130,11 @@ struct PostgresStatementsTests {
 
     @Test("what runs prepared: queries with values PostgresNIO binds directly, each NULL's type left to the server")
     func whatIsPrepared() throws {
-        let update = try #require(try KeptStatement(sql: "UPDATE t SET a = $1, b = $2 WHERE c = $3", binds: [1, String?.none, "x"]))
-        #expect(update.key.types == [.int8, .null, .text])
+        let update = try #require(
+            try KeptStatement(
+                sql: "UPDATE t SET a = $1, b = $2 WHERE c = $3 AND d = $4 AND e = $5 AND f = $6 AND g = $7",
+                binds: [1, String?.none, "x", 2.5, true, Double?.some(3), UUID()]))
+        #expect(update.key.types == [.int8, .null, .text, .float8, .bool, .float8, .uuid])
         #expect(try KeptStatement(sql: " with x AS (SELECT 1) SELECT * FROM x", binds: [])?.key.types == [])
         #expect(try KeptStatement(sql: "BEGIN", binds: []) == nil)
         #expect(try KeptStatement(sql: "CREATE TABLE t (a TEXT)", binds: []) == nil)

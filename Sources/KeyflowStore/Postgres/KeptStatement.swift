@@ -21,14 +21,10 @@ struct KeptStatement: PostgresPreparedStatement {
         var types: [PostgresDataType] = []
         types.reserveCapacity(binds.count)
         for bind in binds {
-            guard let value = Self.unwrapped(bind) else {
-                bindings.appendNull()
-                types.append(.null)
-                continue
-            }
-            guard let typed = value as? any PostgresThrowingDynamicTypeEncodable else { return nil }
-            try bindings.append(typed)
-            types.append(typed.psqlType)
+            if try Self.append(bind, to: &bindings, types: &types) { continue }
+            guard Self.unwrapped(bind) == nil else { return nil }
+            bindings.appendNull()
+            types.append(.null)
         }
         self.key = PreparedStatements.Key(sql: sql, types: types)
         self.bindings = bindings
@@ -56,6 +52,32 @@ struct KeptStatement: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings { bindings }
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// Binds a value (a cast also reaches into an optional that holds one); false for a NULL or a value
+    /// PostgresNIO cannot bind directly. The usual types come first: a cast to a concrete type is a comparison,
+    /// a cast to a protocol a search of its conformances.
+    private static func append(
+        _ value: Any, to bindings: inout PostgresBindings, types: inout [PostgresDataType]
+    ) throws -> Bool {
+        switch value {
+        case let text as String: add(text, to: &bindings, &types)
+        case let number as Double: add(number, to: &bindings, &types)
+        case let number as Int: add(number, to: &bindings, &types)
+        case let flag as Bool: add(flag, to: &bindings, &types)
+        default:
+            guard let typed = value as? any PostgresThrowingDynamicTypeEncodable else { return false }
+            try bindings.append(typed)
+            types.append(typed.psqlType)
+        }
+        return true
+    }
+
+    private static func add<Value: PostgresNonThrowingEncodable>(
+        _ value: Value, to bindings: inout PostgresBindings, _ types: inout [PostgresDataType]
+    ) {
+        bindings.append(value)
+        types.append(Value.psqlType)
+    }
 
     /// The value inside any depth of optionals, or nil for a NULL.
     private static func unwrapped(_ value: Any) -> Any? {
