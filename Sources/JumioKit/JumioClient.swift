@@ -172,7 +172,12 @@ extension JumioClient {
     }
 
     static func pathSegment(_ id: String) throws(JumioError) -> String {
-        guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+        // ASCII only: the id goes into a URL path as it is.
+        let allowed = { (byte: UInt8) in
+            (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+        }
+        guard !id.isEmpty, id.utf8.count <= 64, id.utf8.allSatisfy(allowed) else {
             throw .invalidRequest("'\(id)' is not a Jumio id")
         }
         return id

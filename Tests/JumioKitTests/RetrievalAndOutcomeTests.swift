@@ -95,6 +95,17 @@ struct RetrievalAndOutcomeTests {
         }
     }
 
+    @Test("ids that are not plain ASCII letters, digits and hyphens are refused before Jumio is asked",
+        arguments: ["../accounts", "a/b", "a?b", "é1", "", String(repeating: "a", count: 65)])
+    func unsafeIDs(id: String) async throws {
+        try await SandboxHarness.with { harness async throws in
+            await #expect(throws: JumioError.invalidRequest("'\(id)' is not a Jumio id")) {
+                try await JumioClient.forTests().details(accountID: id, executionID: "e1", on: harness.connection())
+            }
+            #expect(harness.sandbox.tokenRequestCount == 0)
+        }
+    }
+
     @Test("processing takes its time: ACQUIRED first, PROCESSED after the delay")
     func processingDelay() async throws {
         let clock = ManualClock()

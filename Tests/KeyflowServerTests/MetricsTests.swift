@@ -1,3 +1,4 @@
+import JumioKit
 @testable import KeyflowServer
 import Testing
 
@@ -26,5 +27,24 @@ struct MetricsTests {
         #expect(series.contains(#"keyflow_latency_seconds_count{route="/x"} 4"#))
         #expect(series.contains("keyflow_open 3"))
         #expect(lines.contains("# TYPE keyflow_latency_seconds histogram"))
+    }
+
+    @Test("each call to Jumio is counted under its operation, whatever the host, query or fragment")
+    func jumioOperations() {
+        let base = "https://account.amer-1.jumio.ai"
+        let cases: [(String, String, String)] = [
+            ("POST", "https://auth.amer-1.jumio.ai/oauth2/token", "token"),
+            ("POST", base + "/api/v1/accounts", "createAccount"),
+            ("PUT", base + "/api/v1/accounts/a1", "updateAccount"),
+            ("GET", base + "/api/v1/accounts/a1/workflow-executions/e1/status", "retrieveStatus"),
+            ("GET", base + "/api/v1/accounts/a1/workflow-executions/e1?fields=all#x", "retrieveDetails"),
+            ("DELETE", base + "/api/v1/accounts/a1/workflow-executions/e1", "deleteExecution"),
+            ("DELETE", base + "/api/v1/accounts/a1", "deleteAccount"),
+            ("GET", "http://127.0.0.1:8080/health?workflow-executions/", "health"),
+            ("PATCH", base + "/api/v1/accounts", "other"),
+        ]
+        for (method, url, operation) in cases {
+            #expect(JumioTransport.operation(of: JumioHTTPRequest(method: method, url: url)) == operation, "\(method) \(url)")
+        }
     }
 }

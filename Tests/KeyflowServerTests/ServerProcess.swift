@@ -46,7 +46,7 @@ final class ServerProcess: @unchecked Sendable {
         }
         let port = if let port { port } else { try await freePort() }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-\(port)-\(UUID()).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve"]

@@ -29,7 +29,9 @@ extension JumioTransport {
 
     /// The KYX operation a request performs, from its method and path alone.
     static func operation(of request: JumioHTTPRequest) -> String {
-        let path = URLComponents(string: request.url)?.path ?? ""
+        // The path without parsing the URL (this runs on every call to Jumio): after the host, before the query.
+        let afterScheme = request.url.firstRange(of: "://").map { request.url[$0.upperBound...] } ?? request.url[...]
+        let path = afterScheme.drop { $0 != "/" }.prefix { $0 != "?" && $0 != "#" }
         switch request.method {
         case _ where path.hasSuffix("/oauth2/token"): return "token"
         case "POST" where path.hasSuffix("/accounts"): return "createAccount"

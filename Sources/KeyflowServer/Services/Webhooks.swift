@@ -20,7 +20,13 @@ struct Webhooks: Sendable {
     let allowPrivateAddresses: Bool
 
     /// The event type integrators see (`action.completed`); chat messages are not sent.
-    static func eventType(_ kind: FlowEvent.Kind) -> String? {
+    static func eventType(_ kind: FlowEvent.Kind) -> String? { eventTypes[kind] }
+
+    /// Worked out once: every change looks up its events' types.
+    private static let eventTypes: [FlowEvent.Kind: String] = Dictionary(
+        uniqueKeysWithValues: FlowEvent.Kind.allCases.compactMap { kind in spelled(kind).map { (kind, $0) } })
+
+    private static func spelled(_ kind: FlowEvent.Kind) -> String? {
         let name = kind.rawValue
         for prefix in ["flow", "action", "verification"] where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count)
