@@ -31,22 +31,24 @@ private struct TreeDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     /// Types whose own `init(from:)` would read them more slowly, or differently from how they were written.
+    /// (Compared by identity: most calls are not specialized, and a cast of `T.self` is a search at run time.)
     static func read<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        switch T.self {
-        case is String.Type: return try string(value) as! T
-        case is UUID.Type:
+        if T.self == String.self { return try string(value) as! T }
+        if T.self == UUID.self {
             guard let id = UUID(key: try string(value)) else { throw mismatch(T.self, value, "a UUID") }
             return id as! T
-        case is Date.Type: return Date(timeIntervalSinceReferenceDate: try number(value)) as! T
-        case is Data.Type:
+        }
+        if T.self == Date.self { return Date(timeIntervalSinceReferenceDate: try number(value)) as! T }
+        if T.self == Data.self {
             guard let data = Data(base64Encoded: try string(value)) else { throw mismatch(T.self, value, "base64 text") }
             return data as! T
-        case is URL.Type:
+        }
+        if T.self == URL.self {
             guard let url = URL(string: try string(value)) else { throw mismatch(T.self, value, "a URL") }
             return url as! T
-        case is Decimal.Type: throw NeedsExactNumbers()
-        default: return try T(from: TreeDecoder(value: value))
         }
+        if T.self == Decimal.self { throw NeedsExactNumbers() }
+        return try T(from: TreeDecoder(value: value))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -92,6 +94,11 @@ private struct TreeDecoder: Decoder {
 }
 
 extension JSONValue {
+    /// Without `Equatable`'s comparison of payloads.
+    fileprivate var isNull: Bool {
+        if case .null = self { true } else { false }
+    }
+
     fileprivate var kind: String {
         switch self {
         case .string: "text"
@@ -120,13 +127,13 @@ private struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func present(_ key: Key, _ type: Any.Type) throws -> JSONValue {
         let value = try value(key)
-        guard value != .null else {
+        guard !value.isNull else {
             throw DecodingError.valueNotFound(type, .init(codingPath: [key], debugDescription: "\"\(key.stringValue)\" is null"))
         }
         return value
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
+    func decodeNil(forKey key: Key) throws -> Bool { try value(key).isNull }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try TreeDecoder.bool(present(key, type)) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try TreeDecoder.string(present(key, type)) }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try TreeDecoder.number(present(key, type)) }
@@ -145,6 +152,22 @@ private struct KeyedTree<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// Null goes to the type itself, as an `Optional` reads it.
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         try TreeDecoder.read(type, from: value(key))
+    }
+
+    // An absent or null field is nil. One lookup each, where the protocol's defaults make three.
+    private func optional(_ key: Key) -> JSONValue? {
+        guard let value = fields[key.stringValue], !value.isNull else { return nil }
+        return value
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try optional(key).map { try TreeDecoder.read(type, from: $0) }
+    }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try optional(key).map(TreeDecoder.string) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try optional(key).map(TreeDecoder.bool) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try optional(key).map(TreeDecoder.number) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        try optional(key).map { try TreeDecoder.integer(type, $0) }
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -173,7 +196,7 @@ private struct UnkeyedTree: UnkeyedDecodingContainer {
 
     /// The next item, which must not be null.
     private mutating func next(_ type: Any.Type) throws -> JSONValue {
-        guard !isAtEnd, items[currentIndex] != .null else {
+        guard !isAtEnd, !items[currentIndex].isNull else {
             throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "item \(currentIndex) is missing or null"))
         }
         return nextItem()
@@ -185,7 +208,7 @@ private struct UnkeyedTree: UnkeyedDecodingContainer {
     }
 
     mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, items[currentIndex] == .null else { return false }
+        guard !isAtEnd, items[currentIndex].isNull else { return false }
         currentIndex += 1
         return true
     }
@@ -231,11 +254,11 @@ private struct SingleTree: SingleValueDecodingContainer {
     var codingPath: [any CodingKey] { [] }
 
     private func present(_ type: Any.Type) throws -> JSONValue {
-        guard value != .null else { throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "the value is null")) }
+        guard !value.isNull else { throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "the value is null")) }
         return value
     }
 
-    func decodeNil() -> Bool { value == .null }
+    func decodeNil() -> Bool { value.isNull }
     func decode(_ type: Bool.Type) throws -> Bool { try TreeDecoder.bool(present(type)) }
     func decode(_ type: String.Type) throws -> String { try TreeDecoder.string(present(type)) }
     func decode(_ type: Double.Type) throws -> Double { try TreeDecoder.number(present(type)) }

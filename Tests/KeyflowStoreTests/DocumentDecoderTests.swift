@@ -76,6 +76,32 @@ struct DocumentDecoderTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Flag.self, from: Data(text.utf8)) }
     }
 
+    struct Maybe: Codable, Equatable {
+        var text: String?
+        var flag: Bool?
+        var amount: Double?
+        var count: Int?
+        var id: UUID?
+    }
+
+    @Test("optional fields: absent or null is nil, a value of the wrong kind is refused", arguments: [
+        (#"{}"#, Maybe()),
+        (#"{"text": null, "flag": null, "amount": null, "count": null, "id": null}"#, Maybe()),
+        (#"{"text": "a", "flag": false, "amount": 2.5, "count": 3, "id": "00000000-0000-0000-0000-0000000000AB"}"#,
+         Maybe(text: "a", flag: false, amount: 2.5, count: 3, id: UUID(uuidString: "00000000-0000-0000-0000-0000000000AB"))),
+        (#"{"text": 1}"#, nil), (#"{"flag": "yes"}"#, nil), (#"{"amount": "2"}"#, nil), (#"{"count": 1.5}"#, nil),
+        (#"{"id": "x"}"#, nil),
+    ] as [(String, Maybe?)])
+    func optionalFields(text: String, expected: Maybe?) throws {
+        let standard = try? JSONDecoder().decode(Maybe.self, from: Data(text.utf8))
+        #expect(standard == expected)
+        if let expected {
+            #expect(try DocumentDecoder.decode(Maybe.self, from: text) == expected)
+        } else {
+            #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Maybe.self, from: text) }
+        }
+    }
+
     @Test("numbers: a fraction is not an integer, text is not a number")
     func wrongNumbers() {
         #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Count.self, from: #"{"count": 1.5}"#) }
