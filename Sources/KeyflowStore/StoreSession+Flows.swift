@@ -86,15 +86,20 @@ extension StoreSession {
         try await sql.raw("SELECT id, version, document FROM flows WHERE id = \(bind: id.key)").first().map(storedFlow)
     }
 
-    /// A flow for a change, with its organization (whose time zone the change's dates need), in one statement:
+    /// A flow for a change, with its organization (whose time zone the change's dates need) and whether that
+    /// has webhook endpoints (most have none, and then the change need not look them up), in one statement:
     /// this runs for every change. The flow's row (only it) is held until the transaction ends, so concurrent
     /// changes queue up; SQLite's single writer serializes them anyway.
-    public func flowForChange(_ id: UUID) async throws -> (stored: StoredFlow, organization: Organization?)? {
+    public func flowForChange(_ id: UUID) async throws
+        -> (stored: StoredFlow, organization: Organization?, hasWebhookEndpoints: Bool)?
+    {
         let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE OF flows" : ""
         return try await sql.raw(
             """
             SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
-                   organizations.name AS organization_name, organizations.time_zone AS organization_time_zone
+                   organizations.name AS organization_name, organizations.time_zone AS organization_time_zone,
+                   EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = flows.organization_id
+                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints
             FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
             WHERE flows.id = \(bind: id.key)\(lock)
             """
@@ -104,7 +109,7 @@ extension StoreSession {
                     id: organizationID, name: try row.decode(column: "organization_name", as: String.self),
                     timeZone: try row.decode(column: "organization_time_zone", as: String.self))
             }
-            return (try storedFlow(from: row), organization)
+            return (try storedFlow(from: row), organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
         }
     }
 

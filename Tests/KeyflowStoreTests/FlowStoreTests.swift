@@ -55,6 +55,28 @@ struct FlowStoreTests {
         }
     }
 
+    @Test("a flow read for a change says whether its organization has live webhook endpoints", arguments: TestStores.configurations)
+    func flowForChangeKnowsWebhooks(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, _) = try seed.flow()
+            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let hasEndpoints = { try await store.write { try await $0.flowForChange(flow.id)?.hasWebhookEndpoints } }
+            #expect(try await hasEndpoints() == false)
+            let endpoint = WebhookEndpoint(
+                id: UUID.random(), organizationID: seed.org.id, url: "https://hooks.example/in", description: "",
+                sealedSecret: "sealed", eventTypes: [], createdBy: seed.owner.id, createdAt: seed.now)
+            try await store.write { try await $0.insert(endpoint) }
+            #expect(try await hasEndpoints() == true)
+            let read = try await store.write { try await $0.flowForChange(flow.id) }
+            #expect(read?.stored.flow == flow)
+            #expect(read?.organization?.timeZone == seed.org.timeZone)
+            try await store.write { try await $0.deleteWebhookEndpoint(endpoint.id, at: seed.now) }
+            #expect(try await hasEndpoints() == false)
+        }
+    }
+
     @Test("a failed transaction leaves neither the change nor its events", arguments: TestStores.configurations)
     func atomicity(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

@@ -41,7 +41,7 @@ struct FlowService: Sendable {
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.write { db in
-            guard let (stored, organization) = try await db.flowForChange(flowID),
+            guard let (stored, organization, hasWebhookEndpoints) = try await db.flowForChange(flowID),
                 actor.map({ Access.canView(stored.flow, as: $0) }) ?? true
             else { throw APIError.notFound("no flow \(flowID)") }
             var flow = stored.flow
@@ -51,7 +51,9 @@ struct FlowService: Sendable {
             if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
             let storedEvents = try await db.append(events, to: flow.id)
-            try await webhooks.enqueue(storedEvents, organizationID: flow.organizationID, in: db, now: now)
+            if hasWebhookEndpoints {
+                try await webhooks.enqueue(storedEvents, organizationID: flow.organizationID, in: db, now: now)
+            }
             return Outcome(flow: flow, events: storedEvents, people: people)
         }
         hub.publish(outcome.events)
