@@ -31,8 +31,8 @@ public final class Store: Sendable {
     private let readers: SQLiteReaders?
     /// The file behind `.sqliteInMemory`, deleted at shutdown.
     private let scratchFile: String?
-    /// The statements Keyflow runs prepared on PostgreSQL.
-    private let preparedStatements = PreparedStatements()
+    /// The statements Keyflow runs prepared on PostgreSQL; nil when they run unprepared.
+    private let preparedStatements: PreparedStatements?
     /// PostgreSQL's pool as seen from each event loop, made once: FluentKit makes a new database value (and a
     /// logger with its metadata) on every request for one.
     private let postgresPools: [any PostgresDatabase]
@@ -54,6 +54,7 @@ public final class Store: Sendable {
         self.eventLoop = configuration.engine == .sqlite ? eventLoopGroup.next() : eventLoopGroup.any()
         var postgresSettings: SQLPostgresConfiguration?
         var sqlitePath: String?
+        var preparing = false
         switch configuration {
         case .sqlite(let path):
             sqlitePath = path
@@ -62,7 +63,8 @@ public final class Store: Sendable {
             let path = Self.scratchPath()
             sqlitePath = path
             scratchFile = path
-        case .postgres(let url, let perLoop):
+        case .postgres(let url, let perLoop, let prepare):
+            preparing = prepare
             scratchFile = nil
             let postgres: SQLPostgresConfiguration
             do {
@@ -78,6 +80,7 @@ public final class Store: Sendable {
                 as: .psql)
         }
         self.postgres = postgresSettings
+        preparedStatements = preparing ? PreparedStatements() : nil
         let databases = self.databases
         postgresPools =
             postgresSettings == nil

@@ -128,6 +128,19 @@ struct PostgresStatementsTests {
         }
     }
 
+    @Test("with prepared statements off (behind a pooler in transaction mode), nothing is prepared on the server")
+    func preparingOff() async throws {
+        try await Self.withConnection { sql, _ in
+            let unprepared = PostgresStatements(connection: sql.connection, prepared: nil, inTransaction: false, logger: sql.logger)
+            for number in 1...3 {
+                let row = try await unprepared.raw("SELECT \(bind: number) + 1 AS n").first()
+                #expect(try row?.decode(column: "n", as: Int.self) == number + 1)
+            }
+            let held = try await unprepared.raw("SELECT count(*) AS n FROM pg_prepared_statements").first()
+            #expect(try held?.decode(column: "n", as: Int.self) == 0)
+        }
+    }
+
     @Test("what runs prepared: queries with values PostgresNIO binds directly, each NULL's type left to the server")
     func whatIsPrepared() throws {
         let update = try #require(

@@ -37,7 +37,7 @@ actor Migrations {
     private var running: [String: Task<Void, any Error>] = [:]
 
     func run(_ configuration: StoreConfiguration, _ store: Store) async throws {
-        guard case .postgres(let url, _) = configuration else { return try await store.migrate() }
+        guard case .postgres(let url, _, _) = configuration else { return try await store.migrate() }
         if let task = running[url] { return try await task.value }
         let task = Task { try await store.migrate() }
         running[url] = task

@@ -97,7 +97,9 @@ public struct KeyflowConfiguration: Sendable {
                 throw ConfigurationError(
                     variable: "KEYFLOW_DATABASE_URL", problem: "must be a postgres:// or postgresql:// URL")
             }
-            store = .postgres(url: url, maxConnectionsPerEventLoop: try reader.integer("KEYFLOW_DATABASE_POOL_SIZE", range: 1...100) ?? 4)
+            store = .postgres(
+                url: url, maxConnectionsPerEventLoop: try reader.integer("KEYFLOW_DATABASE_POOL_SIZE", range: 1...100) ?? 4,
+                preparedStatements: try reader.bool("KEYFLOW_DATABASE_PREPARED_STATEMENTS") ?? true)
         } else {
             store = .sqlite(path: reader.string("KEYFLOW_SQLITE_PATH") ?? "keyflow.sqlite")
         }

@@ -15,7 +15,8 @@ import SQLKit
 /// and statements the server will not prepare run unprepared, as before.
 struct PostgresStatements: SQLDatabase {
     let connection: PostgresConnection
-    let prepared: PreparedStatements
+    /// Nil when statements run unprepared (`preparedStatements: false` in the store's configuration).
+    let prepared: PreparedStatements?
     /// Whether the connection is inside a transaction, which a statement the server refuses to prepare must
     /// not abort.
     let inTransaction: Bool
@@ -36,13 +37,13 @@ struct PostgresStatements: SQLDatabase {
         if logger.logLevel <= .trace {
             logger.trace("Executing query", metadata: ["sql": .string(sql), "binds": .array(binds.map { .string("\($0)") })])
         }
-        guard let statement = try KeptStatement(sql: sql, binds: binds),
+        guard let prepared, let statement = try KeptStatement(sql: sql, binds: binds),
             case .prepared(let name, let proven) = prepared.use(statement.key)
         else {
             return try await connection.sql(queryLogLevel: nil).execute(sql: query, onRow)
         }
         if proven {
-            return try await run(statement, as: name, retrying: !inTransaction, query, onRow)
+            return try await run(statement, as: name, of: prepared, retrying: !inTransaction, query, onRow)
         }
         // The first use anywhere: a refusal to prepare must leave the transaction usable, so it runs in a
         // savepoint there.
@@ -69,7 +70,8 @@ struct PostgresStatements: SQLDatabase {
     }
 
     private func run(
-        _ statement: KeptStatement, as name: String, retrying: Bool, _ query: any SQLExpression,
+        _ statement: KeptStatement, as name: String, of prepared: PreparedStatements, retrying: Bool,
+        _ query: any SQLExpression,
         _ onRow: @escaping @Sendable (any SQLRow) -> Void
     ) async throws {
         do {
