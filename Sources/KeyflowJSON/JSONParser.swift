@@ -142,9 +142,12 @@ struct JSONParser {
         throw failure("a string is not closed")
     }
 
-    /// The rest of a string that has escapes, its unescaped beginning already scanned.
+    /// The rest of a string that has escapes, its unescaped beginning already scanned. The text is gathered
+    /// as bytes and made a `String` once (appending to a `String` piece by piece cost more than the parse:
+    /// Jumio writes every `/` of a URL as `\/`). Runs with non-ASCII bytes are checked as UTF-8 where they stand.
     private mutating func escapedString(from start: Int, ascii: Bool) throws(JSONParseError) -> String {
-        var text = try utf8(start..<index, ascii: ascii)
+        if !ascii { _ = try utf8(start..<index, ascii: false) }
+        var text = Array(bytes[start..<index])
         while index < bytes.count {
             let runStart = index
             var runASCII = true
@@ -153,14 +156,15 @@ struct JSONParser {
                 if bytes[index] >= 0x80 { runASCII = false }
                 index += 1
             }
-            text += try utf8(runStart..<index, ascii: runASCII)
+            if !runASCII { _ = try utf8(runStart..<index, ascii: false) }
+            text.append(contentsOf: bytes[runStart..<index])
             guard index < bytes.count else { break }
             if bytes[index] == UInt8(ascii: "\"") {
                 index += 1
-                return text
+                return String(decoding: text, as: UTF8.self)
             }
             index += 1
-            text.unicodeScalars.append(try escape())
+            UTF8.encode(try escape()) { text.append($0) }
         }
         throw failure("a string is not closed")
     }

@@ -29,6 +29,8 @@ struct JSONParserTests {
     func strings() throws {
         #expect(try parse(#""a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00""#) == .string("a\"b\\c/d\u{08}\u{0C}\n\r\té😀"))
         #expect(try parse(#""Zürich 😀 東京""#) == .string("Zürich 😀 東京"))
+        #expect(try parse(#""Zü\nrich 東\/京 😀""#) == .string("Zü\nrich 東/京 😀"))
+        #expect(try parse(#""https:\/\/example.com\/a""#) == .string("https://example.com/a"))
         #expect(try parse(#""plain" "#) == .string("plain"))
         #expect(try parse(#""\u0041BC\u0000""#) == .string("ABC\u{0}"))
         #expect(try parse(#""""#) == .string(""))
@@ -72,6 +74,7 @@ struct JSONParserTests {
     func invalidUTF8() {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Data([0x22, 0x61, 0xFF, 0x22])) }
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Data([0x22, 0x5C, 0x6E, 0xC3, 0x22])) }
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: Data([0x22, 0xFF, 0x5C, 0x6E, 0x22])) }
     }
 
     @Test("nesting deeper than the limit is refused instead of exhausting the stack")
