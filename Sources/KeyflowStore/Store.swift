@@ -152,7 +152,8 @@ public final class Store: Sendable {
         StoreSession(sql, engine: engine, origin: instanceID, decodedFlows: decodedFlows)
     }
 
-    /// One connection of the PostgreSQL pool for `body`, its statements prepared once per connection.
+    /// One connection of the PostgreSQL pool for `body`; its statements are prepared once per connection unless
+    /// the configuration turns that off.
     private func withPostgresConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresStatements) async throws -> T
     ) async throws -> T {
