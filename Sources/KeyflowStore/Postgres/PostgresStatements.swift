@@ -40,7 +40,7 @@ struct PostgresStatements: SQLDatabase {
         guard let prepared, let statement = try KeptStatement(sql: sql, binds: binds),
             case .prepared(let name, let proven) = prepared.use(statement.key)
         else {
-            return try await connection.sql(queryLogLevel: nil).execute(sql: query, onRow)
+            return try await unprepared.execute(sql: query, onRow)
         }
         if proven {
             return try await run(statement, as: name, of: prepared, retrying: !inTransaction, query, onRow)
@@ -58,7 +58,7 @@ struct PostgresStatements: SQLDatabase {
                 try await plain("ROLLBACK TO SAVEPOINT keyflow_prepare")
                 try await plain("RELEASE SAVEPOINT keyflow_prepare")
             }
-            try await connection.sql(queryLogLevel: nil).execute(sql: query, onRow)
+            try await unprepared.execute(sql: query, onRow)
         } catch {
             prepared.rename(statement.key)
             throw error
@@ -84,6 +84,9 @@ struct PostgresStatements: SQLDatabase {
             try await execute(sql: query, onRow)
         }
     }
+
+    /// PostgresKit's own path: an unnamed statement, parsed and planned by the server each time.
+    private var unprepared: some SQLDatabase { connection.sql(queryLogLevel: nil) }
 
     private func plain(_ statement: String) async throws {
         _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) { _ in }.get()
