@@ -159,10 +159,17 @@ public final class Store: Sendable {
     ) async throws -> T {
         let (pool, prepared, logger) = (postgresPools.randomElement()!, preparedStatements, logger)
         return try await pool.withConnection { connection in
-            connection.eventLoop.makeFutureWithTask {
-                try await body(
-                    PostgresStatements(connection: connection, prepared: prepared, inTransaction: false, logger: logger))
+            let promise = connection.eventLoop.makePromise(of: T.self)
+            Task(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
+                do {
+                    promise.succeed(
+                        try await body(
+                            PostgresStatements(connection: connection, prepared: prepared, inTransaction: false, logger: logger)))
+                } catch {
+                    promise.fail(error)
+                }
             }
+            return promise.futureResult
         }.get()
     }
 
