@@ -139,10 +139,10 @@ public final class Store: Sendable {
             let sql = connection.insideTransaction
             do {
                 let value = try await body(self.session(sql))
-                try await sql.raw("COMMIT").run()
+                try await sql.commit()
                 return value
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                try? await sql.rollback()
                 throw error
             }
         }
@@ -164,7 +164,7 @@ public final class Store: Sendable {
                 do {
                     promise.succeed(
                         try await body(
-                            PostgresStatements(connection: connection, prepared: prepared, inTransaction: false, logger: logger)))
+                            PostgresStatements(connection: connection, prepared: prepared, logger: logger)))
                 } catch {
                     promise.fail(error)
                 }
@@ -233,6 +233,17 @@ public struct StoreSession: Sendable {
         self.engine = engine
         self.origin = origin
         self.decodedFlows = decodedFlows
+    }
+
+    /// Runs a write whose outcome nothing waits for: on PostgreSQL, inside a transaction, it travels with the
+    /// transaction's next write instead of costing a round trip of its own (see `CarriedWrites`), so it must
+    /// touch no row that write touches; elsewhere (a SQLite statement costs no round trip) it runs now.
+    func carry(_ write: SQLQueryString) async throws {
+        if let postgres = sql as? PostgresStatements {
+            try await postgres.carry(write)
+        } else {
+            try await sql.raw(write).run()
+        }
     }
 }
 

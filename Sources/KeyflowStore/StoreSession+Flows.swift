@@ -6,6 +6,9 @@ import SQLKit
 public struct StoredFlow: Sendable {
     public var flow: Flow
     public var version: Int
+    /// Read for a change on PostgreSQL: its row is locked until the transaction ends, so nobody else can save
+    /// it meanwhile.
+    var lockedUntilCommit = false
 }
 
 extension StoreSession {
@@ -24,17 +27,21 @@ extension StoreSession {
     }
 
     /// Saves a changed flow if nobody saved it since `stored` was read.
+    /// A flow locked for the change cannot have been saved by anyone else, so its save need not be checked and
+    /// travels with the transaction's next write.
     public func update(_ flow: Flow, from stored: StoredFlow, at now: Date) async throws {
-        let rows = try await sql.raw(
-            """
+        let update: SQLQueryString = """
             UPDATE flows SET name = \(bind: flow.name), status = \(bind: flow.status.rawValue),
                 version = \(bind: stored.version + 1), document = \(bind: try Documents.encode(flow)),
                 next_reminder_at = \(bind: flow.nextReminderAt?.seconds), updated_at = \(bind: now.seconds)
             WHERE id = \(bind: flow.id.key) AND version = \(bind: stored.version)
-            RETURNING version
             """
-        ).all()
-        guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
+        if stored.lockedUntilCommit {
+            try await carry(update)
+        } else {
+            let rows = try await sql.raw("\(update) RETURNING version").all()
+            guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
+        }
         // Most changes move an action along; only new members or actions need the index tables touched.
         if flow.memberIDs != stored.flow.memberIDs || flow.actions.map(\.id) != stored.flow.actions.map(\.id) {
             try await syncIndexes(of: flow)
@@ -93,7 +100,8 @@ extension StoreSession {
     public func flowForChange(_ id: UUID) async throws
         -> (stored: StoredFlow, organization: Organization?, hasWebhookEndpoints: Bool)?
     {
-        let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE OF flows" : ""
+        let locks = engine == .postgres
+        let lock: SQLQueryString = locks ? " FOR UPDATE OF flows" : ""
         return try await sql.raw(
             """
             SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
@@ -109,7 +117,9 @@ extension StoreSession {
                     id: organizationID, name: try row.decode(column: "organization_name", as: String.self),
                     timeZone: try row.decode(column: "organization_time_zone", as: String.self))
             }
-            return (try storedFlow(from: row), organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
+            var stored = try storedFlow(from: row)
+            stored.lockedUntilCommit = locks
+            return (stored, organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
         }
     }
 

@@ -82,6 +82,17 @@ extension StoreSession {
         ).all().isEmpty
     }
 
+    /// Marks a claimed job done in the transaction that wrote the job's effect, where nothing waits for the
+    /// answer: on PostgreSQL it travels with the transaction's next write. A lease lost meanwhile leaves the
+    /// job to its new holder, as `completeJob` does.
+    public func markJobDone(_ id: UUID, worker: String, now: Date) async throws {
+        try await carry(
+            """
+            UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)
+            WHERE id = \(bind: id.key) AND locked_by = \(bind: worker) AND status = 'running'
+            """)
+    }
+
     /// Records a failure: the job runs again after the policy's delay, or is dead after its last attempt.
     public func failJob(_ job: Job, worker: String, error: String, retry: RetryPolicy, now: Date) async throws {
         let dead = job.attempts >= job.maxAttempts

@@ -119,20 +119,15 @@ extension StoreSession {
     }
 
     /// Closes a decided attempt and marks every callback about it processed: nothing about it is left to do.
+    /// Both travel with the transaction's next write on PostgreSQL.
     public func closeAttempt(_ attemptID: UUID, at now: Date) async throws {
-        let close: SQLQueryString =
-            "UPDATE verification_attempts SET open = 0, finished_at = \(bind: now.seconds) WHERE id = \(bind: attemptID.key) AND open = 1"
-        let settle: SQLQueryString = """
+        try await carry(
+            "UPDATE verification_attempts SET open = 0, finished_at = \(bind: now.seconds) WHERE id = \(bind: attemptID.key) AND open = 1")
+        try await carry(
+            """
             UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds)
             WHERE attempt_id = \(bind: attemptID.key) AND processed_at IS NULL
-            """
-        if engine == .postgres {
-            // One round trip: PostgreSQL runs a data-modifying WITH whether or not the statement reads it.
-            try await sql.raw("WITH closed AS (\(close)) \(settle)").run()
-        } else {
-            try await sql.raw(close).run()
-            try await sql.raw(settle).run()
-        }
+            """)
     }
 
     /// Closed attempts whose data is older than `before` and not purged yet.

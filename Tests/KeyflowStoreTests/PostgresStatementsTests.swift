@@ -23,7 +23,7 @@ struct PostgresStatementsTests {
             id: 1, logger: logger)
         let prepared = PreparedStatements()
         do {
-            try await body(PostgresStatements(connection: connection, prepared: prepared, inTransaction: false, logger: logger), prepared)
+            try await body(PostgresStatements(connection: connection, prepared: prepared, logger: logger), prepared)
             try await connection.close()
         } catch {
             try? await connection.close()
@@ -131,7 +131,7 @@ struct PostgresStatementsTests {
     @Test("with prepared statements off (behind a pooler in transaction mode), nothing is prepared on the server")
     func preparingOff() async throws {
         try await Self.withConnection { sql, _ in
-            let unprepared = PostgresStatements(connection: sql.connection, prepared: nil, inTransaction: false, logger: sql.logger)
+            let unprepared = PostgresStatements(connection: sql.connection, prepared: nil, logger: sql.logger)
             for number in 1...3 {
                 let row = try await unprepared.raw("SELECT \(bind: number) + 1 AS n").first()
                 #expect(try row?.decode(column: "n", as: Int.self) == number + 1)

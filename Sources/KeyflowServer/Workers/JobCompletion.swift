@@ -18,7 +18,7 @@ final class JobCompletion: Sendable {
     /// Marks the job done in `db`'s transaction. If that transaction fails, the handler fails with it and the
     /// runner records the failure instead.
     func record(in db: StoreSession, at now: Date) async throws {
-        try await db.completeJob(job.id, worker: worker, now: now)
+        try await db.markJobDone(job.id, worker: worker, now: now)
         recorded.store(true, ordering: .relaxed)
     }
 

@@ -17,10 +17,21 @@ struct PostgresStatements: SQLDatabase {
     let connection: PostgresConnection
     /// Nil when statements run unprepared (`preparedStatements: false` in the store's configuration).
     let prepared: PreparedStatements?
-    /// Whether the connection is inside a transaction, which a statement the server refuses to prepare must
-    /// not abort.
-    let inTransaction: Bool
+    /// The writes held back inside a transaction (nil outside one). Inside, a statement the server refuses to
+    /// prepare must not abort the transaction.
+    let transaction: CarriedWrites?
     let logger: Logger
+
+    init(connection: PostgresConnection, prepared: PreparedStatements?, logger: Logger) {
+        self.init(connection: connection, prepared: prepared, transaction: nil, logger: logger)
+    }
+
+    private init(connection: PostgresConnection, prepared: PreparedStatements?, transaction: CarriedWrites?, logger: Logger) {
+        self.connection = connection
+        self.prepared = prepared
+        self.transaction = transaction
+        self.logger = logger
+    }
 
     var eventLoop: any EventLoop { connection.eventLoop }
     var dialect: any SQLDialect { PostgresDialect() }
@@ -29,10 +40,46 @@ struct PostgresStatements: SQLDatabase {
 
     /// The same connection once a transaction has begun on it.
     var insideTransaction: PostgresStatements {
-        PostgresStatements(connection: connection, prepared: prepared, inTransaction: true, logger: logger)
+        PostgresStatements(connection: connection, prepared: prepared, transaction: CarriedWrites(), logger: logger)
     }
 
+    private var inTransaction: Bool { transaction != nil }
+
+    /// Runs `write` with the transaction's next write (or before its next read, or at commit) rather than on
+    /// its own; outside a transaction, at once. For writes whose outcome nothing waits for: the statement
+    /// that carries one cannot see its effect, so it must touch no row that statement touches.
+    func carry(_ write: any SQLExpression) async throws {
+        guard let transaction else { return try await execute(sql: write) { _ in } }
+        transaction.hold(write)
+    }
+
+    /// Sends the writes still held, then commits.
+    func commit() async throws {
+        try await raw("COMMIT").run()
+    }
+
+    /// Rolls back; the writes still held go with the transaction. (Sent like any statement, `ROLLBACK` would
+    /// first send them, and after a failure that fails too, leaving the connection in the failed transaction.)
+    func rollback() async throws {
+        try await plain("ROLLBACK")
+    }
+
+    /// A write carries the writes held before it; anything else (a read, which must see them; `COMMIT`) sends
+    /// them on their own first.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        guard let writes = transaction?.take(), let last = writes.last else { return try await send(query, onRow) }
+        if Self.isWrite(serialize(query).sql) {
+            return try await send(CarryingStatement(writes: writes, statement: query), onRow)
+        }
+        try await send(writes.count == 1 ? last : CarryingStatement(writes: Array(writes.dropLast()), statement: last)) { _ in }
+        try await send(query, onRow)
+    }
+
+    private static func isWrite(_ sql: String) -> Bool {
+        ["INSERT", "UPDATE", "DELETE", "WITH"].contains { sql.hasPrefix($0) }
+    }
+
+    private func send(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, binds) = serialize(query)
         if logger.logLevel <= .trace {
             logger.trace("Executing query", metadata: ["sql": .string(sql), "binds": .array(binds.map { .string("\($0)") })])
@@ -81,7 +128,7 @@ struct PostgresStatements: SQLDatabase {
             // statement is prepared afresh, at once when no transaction was aborted by the failure.
             prepared.rename(statement.key)
             guard retrying else { throw error }
-            try await execute(sql: query, onRow)
+            try await send(query, onRow)
         }
     }
 

@@ -1,0 +1,98 @@
+import Foundation
+import SQLKit
+import Testing
+
+@testable import KeyflowStore
+
+/// Inside a PostgreSQL transaction, writes nobody waits for travel with the next write: they land exactly as
+/// if sent one by one, reads see them, and a rollback drops them.
+@Suite(
+    "PostgreSQL writes carried by the next write",
+    .enabled(if: ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"] != nil, "needs PostgreSQL"))
+struct CarriedWritesTests {
+    static func withMarks(_ body: (PostgresStatements) async throws -> Void) async throws {
+        try await PostgresStatementsTests.withConnection { sql, _ in
+            try await sql.raw("CREATE TEMPORARY TABLE marks (label TEXT PRIMARY KEY)").run()
+            try await body(sql)
+        }
+    }
+
+    static func labels(_ sql: PostgresStatements) async throws -> [String] {
+        try await sql.raw("SELECT label FROM marks ORDER BY label").all().map { try $0.decode(column: "label", as: String.self) }
+    }
+
+    static func begin(_ sql: PostgresStatements) async throws -> PostgresStatements {
+        try await sql.raw("BEGIN").run()
+        return sql.insideTransaction
+    }
+
+    @Test("held writes go with the next write as one statement, and commit with it")
+    func carriedByNextWrite() async throws {
+        try await Self.withMarks { sql in
+            let transaction = try await Self.begin(sql)
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
+            try await transaction.raw("INSERT INTO marks VALUES (\(bind: "c"))").run()
+            try await transaction.commit()
+            #expect(try await Self.labels(sql) == ["a", "b", "c"])
+            let carrying = "WITH carried_0 AS (INSERT INTO marks VALUES ($2)), carried_1 AS (INSERT INTO marks VALUES ($3)) INSERT"
+            #expect(try await PostgresStatementsTests.preparedOnServer(carrying, sql) == 1)
+        }
+    }
+
+    @Test("a statement with its own WITH list takes the held writes into it and still answers")
+    func carriedIntoWith() async throws {
+        try await Self.withMarks { sql in
+            let transaction = try await Self.begin(sql)
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            let rows = try await transaction.raw(
+                "WITH added AS (INSERT INTO marks VALUES (\(bind: "b")) RETURNING label) SELECT label FROM added"
+            ).all()
+            #expect(try rows.map { try $0.decode(column: "label", as: String.self) } == ["b"])
+            try await transaction.commit()
+            #expect(try await Self.labels(sql) == ["a", "b"])
+        }
+    }
+
+    @Test("a read first sends what is held, so it sees it; commit sends what is left")
+    func readsAndCommitSendHeldWrites() async throws {
+        try await Self.withMarks { sql in
+            let transaction = try await Self.begin(sql)
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            #expect(try await Self.labels(transaction) == ["a"])
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
+            try await transaction.carry(SQLQueryString("UPDATE marks SET label = \(bind: "c") WHERE label = \(bind: "a")"))
+            try await transaction.commit()
+            #expect(try await Self.labels(sql) == ["b", "c"])
+        }
+    }
+
+    @Test("after a failure, a rollback drops what is held, and the connection goes on outside any transaction")
+    func rollbackDropsHeldWrites() async throws {
+        try await Self.withMarks { sql in
+            let transaction = try await Self.begin(sql)
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            await #expect(throws: (any Error).self) { try await transaction.raw("SELECT 1 / 0 AS never").run() }
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
+            try await transaction.rollback()
+            #expect(try await Self.labels(sql) == [])
+            try await sql.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "c"))"))
+            #expect(try await Self.labels(sql) == ["c"])
+        }
+    }
+
+    @Test("a held write that fails fails the statement carrying it, and nothing of the transaction is written")
+    func failingHeldWrite() async throws {
+        try await Self.withMarks { sql in
+            try await sql.raw("INSERT INTO marks VALUES (\(bind: "taken"))").run()
+            let transaction = try await Self.begin(sql)
+            try await transaction.raw("INSERT INTO marks VALUES (\(bind: "first"))").run()
+            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "taken"))"))
+            await #expect(throws: (any Error).self) {
+                try await transaction.raw("INSERT INTO marks VALUES (\(bind: "second"))").run()
+            }
+            try await transaction.rollback()
+            #expect(try await Self.labels(sql) == ["taken"])
+        }
+    }
+}
