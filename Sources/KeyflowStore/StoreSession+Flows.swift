@@ -3,6 +3,15 @@ import Keyflow
 import SQLKit
 
 /// A flow as read from the store, with the version a later save must still find.
+/// A flow read for a change: see `StoreSession.flowForChange`.
+public struct FlowForChange: Sendable {
+    public var stored: StoredFlow
+    public var organization: Organization?
+    public var hasWebhookEndpoints: Bool
+    /// The users among the flow's members (the owner too); one deleted since is missing.
+    public var members: [User]
+}
+
 public struct StoredFlow: Sendable {
     public var flow: Flow
     public var version: Int
@@ -93,21 +102,26 @@ extension StoreSession {
         try await sql.raw("SELECT id, version, document FROM flows WHERE id = \(bind: id.key)").first().map(storedFlow)
     }
 
-    /// A flow for a change, with its organization (whose time zone the change's dates need) and whether that
-    /// has webhook endpoints (most have none, and then the change need not look them up), in one statement:
-    /// this runs for every change. The flow's row (only it) is held until the transaction ends, so concurrent
-    /// changes queue up; SQLite's single writer serializes them anyway.
-    public func flowForChange(_ id: UUID) async throws
-        -> (stored: StoredFlow, organization: Organization?, hasWebhookEndpoints: Bool)?
-    {
+    /// A flow for a change, with what the change needs to know besides: its organization (whose time zone the
+    /// change's dates need), whether that has webhook endpoints (most have none, and then the change need not
+    /// look them up), and the flow's members as users. One statement, as this runs for every change. The
+    /// flow's row (only it) is held until the transaction ends, so concurrent changes queue up; SQLite's single
+    /// writer serializes them anyway.
+    public func flowForChange(_ id: UUID) async throws -> FlowForChange? {
         let locks = engine == .postgres
         let lock: SQLQueryString = locks ? " FOR UPDATE OF flows" : ""
+        let members: SQLQueryString =
+            locks
+            ? "json_agg(json_build_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))::text"
+            : "json_group_array(json_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))"
         return try await sql.raw(
             """
             SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
                    organizations.name AS organization_name, organizations.time_zone AS organization_time_zone,
                    EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = flows.organization_id
-                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints
+                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints,
+                   (SELECT \(members) FROM users WHERE users.id IN (
+                        SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS members
             FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
             WHERE flows.id = \(bind: id.key)\(lock)
             """
@@ -119,7 +133,25 @@ extension StoreSession {
             }
             var stored = try storedFlow(from: row)
             stored.lockedUntilCommit = locks
-            return (stored, organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
+            return FlowForChange(
+                stored: stored, organization: organization,
+                hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),
+                members: try Self.users(fromJSON: try row.decode(column: "members", as: String?.self), flowID: id))
+        }
+    }
+
+    /// Users written by `flowForChange` as JSON arrays of their columns (none: `NULL` on PostgreSQL).
+    private static func users(fromJSON text: String?, flowID: UUID) throws -> [User] {
+        guard let text else { return [] }
+        return try Documents.decode([[String?]].self, text, entity: "flow members", id: flowID.uuidString).map { columns in
+            guard columns.count == 6, let id = columns[0].flatMap(UUID.init(key:)),
+                let organizationID = columns[1].flatMap(UUID.init(key:)), let email = columns[2], let name = columns[3]
+            else {
+                throw StoreError.corruptRecord(entity: "flow members", id: flowID.uuidString, reason: "a member is not a user's columns")
+            }
+            return User(
+                id: id, organizationID: organizationID, email: email, name: name,
+                role: columns[4].flatMap(UserRole.init(rawValue:)) ?? .client, locale: columns[5])
         }
     }
 

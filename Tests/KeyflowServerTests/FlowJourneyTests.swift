@@ -74,6 +74,32 @@ struct FlowJourneyTests {
         }
     }
 
+    @Test("an assignee who is not a member of the flow is named in it after a change", arguments: TestServer.stores)
+    func nonMemberAssigneeNamed(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let (clientID, carla) = try await admin.addClient()
+            let ines = try await admin.object(
+                .post, "/api/v1/users",
+                json: #"{"email": "ines-\#(UUID())@example.test", "name": "Ines Internal", "role": "member", "password": "member-password"}"#,
+                expect: .created)
+            let inesID = try #require(ines[string: "id"])
+            let flow = try await admin.object(
+                .post, "/api/v1/flows",
+                json: """
+                    {"name": "Review", "members": [{"role": "Client", "userId": "\(clientID)"}], "actions": [
+                      {"type": "todo", "title": "Send the papers", "assignee": {"role": "Client"}},
+                      {"type": "approval", "title": "Approve for {{role.Client.name}}", "assignee": {"userId": "\(inesID)"}}
+                    ]}
+                    """, expect: .created)
+            let first = try #require(flow[list: "actions"].first?[string: "id"])
+            let changed = try await carla.object(.post, "/api/v1/actions/\(first)/complete", expect: .ok)
+            #expect((changed["names"] as? [String: String])?[inesID.uppercased()] == "Ines Internal")
+            #expect(changed[list: "actions"][1][string: "assigneeId"]?.uppercased() == inesID.uppercased())
+        }
+    }
+
     @Test("clients see only their flows and no templates; strangers see nothing", arguments: TestServer.stores)
     func visibility(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)

@@ -55,7 +55,9 @@ struct FlowStoreTests {
         }
     }
 
-    @Test("a flow read for a change says whether its organization has live webhook endpoints", arguments: TestStores.configurations)
+    @Test(
+        "a flow read for a change brings its organization, its members as users, and whether the organization has live webhook endpoints",
+        arguments: TestStores.configurations)
     func flowForChangeKnowsWebhooks(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
@@ -72,6 +74,9 @@ struct FlowStoreTests {
             let read = try await store.write { try await $0.flowForChange(flow.id) }
             #expect(read?.stored.flow == flow)
             #expect(read?.organization?.timeZone == seed.org.timeZone)
+            let users = try await store.read { try await $0.users([seed.owner.id, seed.client.id]) }
+            #expect(read?.members.sorted { $0.name < $1.name } == users.sorted { $0.name < $1.name })
+            #expect(read?.members.map(\.name).sorted() == ["Carla", "Olga"])
             try await store.write { try await $0.deleteWebhookEndpoint(endpoint.id, at: seed.now) }
             #expect(try await hasEndpoints() == false)
         }

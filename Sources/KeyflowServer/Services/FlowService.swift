@@ -41,17 +41,18 @@ struct FlowService: Sendable {
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.write { db in
-            guard let (stored, organization, hasWebhookEndpoints) = try await db.flowForChange(flowID),
-                actor.map({ Access.canView(stored.flow, as: $0) }) ?? true
+            guard let read = try await db.flowForChange(flowID), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
             else { throw APIError.notFound("no flow \(flowID)") }
+            let stored = read.stored
             var flow = stored.flow
-            let people = try await Self.people(of: flow, extra: Set(actor.map { [$0.userID] } ?? []), in: db)
-            let context = Self.context(people: people, organization: organization, now: now)
+            let people = try await Self.people(
+                of: flow, extra: Set(actor.map { [$0.userID] } ?? []), known: read.members, in: db)
+            let context = Self.context(people: people, organization: read.organization, now: now)
             let events = try await decide(&flow, context, db)
             if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
             let storedEvents = try await db.append(events, to: flow.id)
-            if hasWebhookEndpoints {
+            if read.hasWebhookEndpoints {
                 try await webhooks.enqueue(storedEvents, organizationID: flow.organizationID, in: db, now: now)
             }
             return Outcome(flow: flow, events: storedEvents, people: people)
@@ -79,11 +80,17 @@ struct FlowService: Sendable {
         return outcome
     }
 
-    static func people(of flow: Flow, extra: Set<UUID> = [], in db: StoreSession) async throws -> [UUID: User] {
+    /// The users a flow's decisions and views name: its members, its assignees and `extra`. Those among
+    /// `known` (already read with the flow) are not read again.
+    static func people(of flow: Flow, extra: Set<UUID> = [], known: [User] = [], in db: StoreSession) async throws
+        -> [UUID: User]
+    {
         var ids = flow.memberIDs.union(extra)
         for action in flow.actions { if let id = flow.assigneeID(of: action) { ids.insert(id) } }
-        let users = try await db.users(ids)
-        return Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var people = Dictionary(known.lazy.filter { ids.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        ids.subtract(people.keys)
+        for user in try await db.users(ids) { people[user.id] = user }
+        return people
     }
 
     static func context(for flow: Flow, people: [UUID: User], now: Date, in db: StoreSession) async throws
