@@ -20,6 +20,7 @@ extension Store {
             M0013_IndexOpenJobs(),
             M0014_IndexFlowActionsByFlow(),
             M0015_IndexWebhookEndpointsByCreation(),
+            M0016_DropJobsReadyIndex(),
         ])
         return migrations
     }
