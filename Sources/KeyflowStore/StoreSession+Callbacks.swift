@@ -51,7 +51,8 @@ extension StoreSession {
         return targets
     }
 
-    /// Stores callbacks in one statement, in order.
+    /// Stores callbacks in one statement, in order. On PostgreSQL the statement travels with the transaction's
+    /// next write (a batch's jobs).
     public func insertCallbacks(_ callbacks: [NewCallback], at now: Date) async throws {
         guard !callbacks.isEmpty else { return }
         let rows = callbacks.map { callback -> SQLQueryString in
@@ -60,12 +61,11 @@ extension StoreSession {
              \(bind: callback.statusHint))
             """
         }
-        try await sql.raw(
+        try await carry(
             """
             INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
             VALUES \(rows.joined(separator: ", "))
-            """
-        ).run()
+            """)
     }
 
     /// Marks every stored callback of these attempts as dealt with.
