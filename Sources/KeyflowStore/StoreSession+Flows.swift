@@ -132,7 +132,8 @@ extension StoreSession {
                     timeZone: try row.decode(column: "organization_time_zone", as: String.self))
             }
             var stored = try storedFlow(from: row)
-            stored.lockedUntilCommit = locks
+            // Outside a transaction `FOR UPDATE` holds nothing beyond the statement, and the save is checked.
+            stored.lockedUntilCommit = locks && (sql as? PostgresStatements)?.transaction != nil
             return FlowForChange(
                 stored: stored, organization: organization,
                 hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),

@@ -120,6 +120,27 @@ struct FlowStoreTests {
         }
     }
 
+    @Test(
+        "a flow read for a change outside a transaction is saved with its version checked",
+        arguments: TestStores.configurations)
+    func readForChangeOutsideTransaction(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, _) = try seed.flow()
+            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let stale = try #require(try await store.read { try await $0.flowForChange(flow.id) }?.stored)
+            var changed = stale.flow
+            _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
+            let saved = changed
+            try await store.write { try await $0.update(saved, from: stale, at: seed.now) }
+            await #expect(throws: StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString)) {
+                try await store.write { try await $0.update(saved, from: stale, at: seed.now) }
+            }
+            #expect(try await store.read { try await $0.flow(flow.id) }?.version == 2)
+        }
+    }
+
     /// Two stores on one database stand for two instances (or a restart): reads are served from decoded
     /// documents only while the stored text is the same.
     static var sharedConfigurations: [StoreConfiguration] {
