@@ -2,7 +2,6 @@ import Foundation
 import Keyflow
 import SQLKit
 
-/// A flow as read from the store, with the version a later save must still find.
 /// A flow read for a change: see `StoreSession.flowForChange`.
 public struct FlowForChange: Sendable {
     public var stored: StoredFlow
@@ -12,6 +11,7 @@ public struct FlowForChange: Sendable {
     public var members: [User]
 }
 
+/// A flow as read from the store, with the version a later save must still find.
 public struct StoredFlow: Sendable {
     public var flow: Flow
     public var version: Int

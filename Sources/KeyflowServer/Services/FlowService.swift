@@ -87,7 +87,8 @@ struct FlowService: Sendable {
     {
         var ids = flow.memberIDs.union(extra)
         for action in flow.actions { if let id = flow.assigneeID(of: action) { ids.insert(id) } }
-        var people = Dictionary(known.lazy.filter { ids.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var people = Dictionary(
+            known.lazy.filter { ids.contains($0.id) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         ids.subtract(people.keys)
         for user in try await db.users(ids) { people[user.id] = user }
         return people

@@ -64,8 +64,8 @@ struct PostgresStatements: SQLDatabase {
         try await plain("ROLLBACK")
     }
 
-    /// A write carries the writes held before it; anything else (a read, which must see them; `COMMIT`) sends
-    /// them on their own first.
+    /// A write (a statement opening with `INSERT`, `UPDATE`, `DELETE` or `WITH`) carries the writes held
+    /// before it; anything else (a read, which must see them; `COMMIT`) sends them on their own first.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         guard let writes = transaction?.take(), let last = writes.last else { return try await send(query, onRow) }
         if Self.isWrite(serialize(query).sql) {
