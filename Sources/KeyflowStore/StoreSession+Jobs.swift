@@ -73,24 +73,21 @@ extension StoreSession {
     /// Marks a claimed job done; false when the lease was lost to another worker meanwhile.
     @discardableResult
     public func completeJob(_ id: UUID, worker: String, now: Date) async throws -> Bool {
-        try await !sql.raw(
-            """
-            UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)
-            WHERE id = \(bind: id.key) AND locked_by = \(bind: worker) AND status = 'running'
-            RETURNING id
-            """
-        ).all().isEmpty
+        try await !sql.raw("\(Self.jobDone(id, worker: worker, now: now)) RETURNING id").all().isEmpty
     }
 
     /// Marks a claimed job done in the transaction that wrote the job's effect, where nothing waits for the
     /// answer: on PostgreSQL it travels with the transaction's next write. A lease lost meanwhile leaves the
     /// job to its new holder, as `completeJob` does.
     public func markJobDone(_ id: UUID, worker: String, now: Date) async throws {
-        try await carry(
-            """
-            UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)
-            WHERE id = \(bind: id.key) AND locked_by = \(bind: worker) AND status = 'running'
-            """)
+        try await carry(Self.jobDone(id, worker: worker, now: now))
+    }
+
+    private static func jobDone(_ id: UUID, worker: String, now: Date) -> SQLQueryString {
+        """
+        UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)
+        WHERE id = \(bind: id.key) AND locked_by = \(bind: worker) AND status = 'running'
+        """
     }
 
     /// Records a failure: the job runs again after the policy's delay, or is dead after its last attempt.

@@ -17,6 +17,10 @@ struct CarriedWritesTests {
         }
     }
 
+    static func mark(_ label: String) -> SQLQueryString {
+        "INSERT INTO marks VALUES (\(bind: label))"
+    }
+
     static func labels(_ sql: PostgresStatements) async throws -> [String] {
         try await sql.raw("SELECT label FROM marks ORDER BY label").all().map { try $0.decode(column: "label", as: String.self) }
     }
@@ -30,9 +34,9 @@ struct CarriedWritesTests {
     func carriedByNextWrite() async throws {
         try await Self.withMarks { sql in
             let transaction = try await Self.begin(sql)
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
-            try await transaction.raw("INSERT INTO marks VALUES (\(bind: "c"))").run()
+            try await transaction.carry(Self.mark("a"))
+            try await transaction.carry(Self.mark("b"))
+            try await transaction.raw(Self.mark("c")).run()
             try await transaction.commit()
             #expect(try await Self.labels(sql) == ["a", "b", "c"])
             let carrying = "WITH carried_0 AS (INSERT INTO marks VALUES ($2)), carried_1 AS (INSERT INTO marks VALUES ($3)) INSERT"
@@ -44,7 +48,7 @@ struct CarriedWritesTests {
     func carriedIntoWith() async throws {
         try await Self.withMarks { sql in
             let transaction = try await Self.begin(sql)
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            try await transaction.carry(Self.mark("a"))
             let rows = try await transaction.raw(
                 "WITH added AS (INSERT INTO marks VALUES (\(bind: "b")) RETURNING label) SELECT label FROM added"
             ).all()
@@ -58,9 +62,9 @@ struct CarriedWritesTests {
     func readsAndCommitSendHeldWrites() async throws {
         try await Self.withMarks { sql in
             let transaction = try await Self.begin(sql)
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            try await transaction.carry(Self.mark("a"))
             #expect(try await Self.labels(transaction) == ["a"])
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
+            try await transaction.carry(Self.mark("b"))
             try await transaction.carry(SQLQueryString("UPDATE marks SET label = \(bind: "c") WHERE label = \(bind: "a")"))
             try await transaction.commit()
             #expect(try await Self.labels(sql) == ["b", "c"])
@@ -71,12 +75,12 @@ struct CarriedWritesTests {
     func rollbackDropsHeldWrites() async throws {
         try await Self.withMarks { sql in
             let transaction = try await Self.begin(sql)
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "a"))"))
+            try await transaction.carry(Self.mark("a"))
             await #expect(throws: (any Error).self) { try await transaction.raw("SELECT 1 / 0 AS never").run() }
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "b"))"))
+            try await transaction.carry(Self.mark("b"))
             try await transaction.rollback()
             #expect(try await Self.labels(sql) == [])
-            try await sql.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "c"))"))
+            try await sql.carry(Self.mark("c"))
             #expect(try await Self.labels(sql) == ["c"])
         }
     }
@@ -84,12 +88,12 @@ struct CarriedWritesTests {
     @Test("a held write that fails fails the statement carrying it, and nothing of the transaction is written")
     func failingHeldWrite() async throws {
         try await Self.withMarks { sql in
-            try await sql.raw("INSERT INTO marks VALUES (\(bind: "taken"))").run()
+            try await sql.raw(Self.mark("taken")).run()
             let transaction = try await Self.begin(sql)
-            try await transaction.raw("INSERT INTO marks VALUES (\(bind: "first"))").run()
-            try await transaction.carry(SQLQueryString("INSERT INTO marks VALUES (\(bind: "taken"))"))
+            try await transaction.raw(Self.mark("first")).run()
+            try await transaction.carry(Self.mark("taken"))
             await #expect(throws: (any Error).self) {
-                try await transaction.raw("INSERT INTO marks VALUES (\(bind: "second"))").run()
+                try await transaction.raw(Self.mark("second")).run()
             }
             try await transaction.rollback()
             #expect(try await Self.labels(sql) == ["taken"])
