@@ -102,16 +102,18 @@ extension StoreSession {
         try await sql.raw("SELECT id, version, document FROM flows WHERE id = \(bind: id.key)").first().map(storedFlow)
     }
 
-    /// A flow for a change, with what the change needs to know besides: its organization (whose time zone the
-    /// change's dates need), whether that has webhook endpoints (most have none, and then the change need not
-    /// look them up), and the flow's members as users. One statement, as this runs for every change. The
-    /// flow's row (only it) is held until the transaction ends, so concurrent changes queue up; SQLite's single
-    /// writer serializes them anyway.
+    /// A flow for a change (or for deciding on one), with what the change needs to know besides: its
+    /// organization (whose time zone the change's dates need), whether that has webhook endpoints (most have
+    /// none, and then the change need not look them up), and the flow's members as users. One statement, as
+    /// this runs for every change. Inside a transaction the flow's row (only it) is held until the transaction
+    /// ends, so concurrent changes queue up; SQLite's single writer serializes them anyway. Outside one nothing
+    /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked.
     public func flowForChange(_ id: UUID) async throws -> FlowForChange? {
-        let locks = engine == .postgres
+        let postgres = engine == .postgres
+        let locks = postgres && (sql as? PostgresStatements)?.transaction != nil
         let lock: SQLQueryString = locks ? " FOR UPDATE OF flows" : ""
         let members: SQLQueryString =
-            locks
+            postgres
             ? "json_agg(json_build_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))::text"
             : "json_group_array(json_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))"
         return try await sql.raw(
@@ -132,8 +134,7 @@ extension StoreSession {
                     timeZone: try row.decode(column: "organization_time_zone", as: String.self))
             }
             var stored = try storedFlow(from: row)
-            // Outside a transaction `FOR UPDATE` holds nothing beyond the statement, and the save is checked.
-            stored.lockedUntilCommit = locks && (sql as? PostgresStatements)?.transaction != nil
+            stored.lockedUntilCommit = locks
             return FlowForChange(
                 stored: stored, organization: organization,
                 hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),

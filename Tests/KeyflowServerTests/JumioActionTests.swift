@@ -40,6 +40,18 @@ struct JumioActionTests {
         }
     }
 
+    @Test("Jumio's journey opens in the language the assignee chose", arguments: TestServer.stores)
+    func assigneeLanguage(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run(.live) { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let (clientID, dora) = try await admin.addClient(name: "Dora Deutsch", locale: "de-CH")
+            let (_, actionID, _) = try await admin.jumioFlow(clientID: clientID)
+            let started = try await dora.startVerification(actionID)
+            #expect(started.href.hasSuffix("&locale=de"))
+        }
+    }
+
     @Test("REJECTED keeps the action open with the reasons; a new attempt then passes", arguments: TestServer.stores)
     func rejectedThenPassed(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)

@@ -161,6 +161,10 @@ struct JumioSafetyTests {
             let viaSaved = try await admin.object(
                 .post, "/api/v1/jumio/test-connection", json: #"{"connectionId": "\#(saved[string: "id"]!)"}"#, expect: .ok)
             #expect(viaSaved[string: "result"] == "ok")
+            let unknown = try await admin.object(
+                .post, "/api/v1/jumio/test-connection", json: #"{"connectionId": "\#(UUID().uuidString)"}"#,
+                expect: .unprocessableContent)
+            #expect((unknown["error"] as? [String: Any])?[string: "field"] == "jumio.connectionId")
             _ = try await admin.object(
                 .post, "/api/v1/jumio/connections",
                 json: #"{"name": "Sandbox tenant", "dataCenter": "SANDBOX", "clientId": "x", "clientSecret": "y"}"#,

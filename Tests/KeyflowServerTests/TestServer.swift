@@ -176,11 +176,12 @@ struct API {
     }
 
     /// Adds a client (as an admin) and signs them in: their id, and an API acting as them.
-    func addClient(name: String = "Carla Client") async throws -> (id: String, api: API) {
+    func addClient(name: String = "Carla Client", locale: String? = nil) async throws -> (id: String, api: API) {
         let email = "client-\(UUID())@example.test"
+        let chosen = locale.map { #", "locale": "\#($0)""# } ?? ""
         let user = try await object(
             .post, "/api/v1/users",
-            json: #"{"email": "\#(email)", "name": "\#(name)", "role": "client", "password": "client-password"}"#,
+            json: #"{"email": "\#(email)", "name": "\#(name)", "role": "client", "password": "client-password"\#(chosen)}"#,
             expect: .created)
         guard let id = user[string: "id"] else { throw Unexpected(description: "the new user has no id") }
         return (id, try await API(client: client).signedIn(email, "client-password"))

@@ -127,18 +127,17 @@ struct VerificationController {
     private func connection(for input: TestConnectionRequest, actor: Actor) async throws -> JumioConnection {
         if let actionID = input.actionId {
             let flowID = try await flows.flowID(ofAction: actionID)
-            return try await store.read { db in
+            let settings = try await store.read { db in
                 guard let stored = try await db.flow(flowID), Access.canManage(stored.flow, as: actor),
                     let settings = stored.flow.action(actionID)?.definition.jumio
                 else { throw APIError.notFound("no Jumio action \(actionID)") }
-                return try await gateway.connection(for: settings, organizationID: actor.organizationID, in: db).connection
+                return settings
             }
+            return try await gateway.connection(for: settings, organizationID: actor.organizationID, store: store).connection
         }
         if let connectionID = input.connectionId {
             let settings = JumioSettings(dataCenter: .us, workflowType: .idVerification, connectionID: connectionID)
-            return try await store.read {
-                try await gateway.connection(for: settings, organizationID: actor.organizationID, in: $0).connection
-            }
+            return try await gateway.connection(for: settings, organizationID: actor.organizationID, store: store).connection
         }
         guard let region = input.dataCenter else { throw APIError.invalid("choose a data center", field: "dataCenter") }
         guard let clientID = input.clientId, !clientID.isEmpty else {

@@ -71,15 +71,19 @@ struct JumioGateway: Sendable {
         return secrets.seal(secret)
     }
 
-    /// The region and credentials an action uses: its own, or its saved connection's.
-    func connection(for settings: JumioSettings, organizationID: UUID, in db: StoreSession) async throws
+    /// The region and credentials an action uses: its own, or its saved connection's. The store is read only
+    /// for a saved connection: an action with its own credentials needs no database connection for this (on
+    /// PostgreSQL a lease from the pool, on every verification).
+    func connection(for settings: JumioSettings, organizationID: UUID, store: Store) async throws
         -> (region: VerificationRegion, connection: JumioConnection)
     {
         var region = settings.dataCenter
         var clientID = settings.clientID ?? ""
         var sealed = settings.sealedSecret ?? ""
         if let connectionID = settings.connectionID {
-            guard let saved = try await db.jumioConnection(connectionID), saved.organizationID == organizationID else {
+            guard let saved = try await store.read({ try await $0.jumioConnection(connectionID) }),
+                saved.organizationID == organizationID
+            else {
                 throw APIError.invalid("the saved Jumio connection no longer exists; pick another", field: "jumio.connectionId")
             }
             region = VerificationRegion(rawValue: saved.dataCenter) ?? region

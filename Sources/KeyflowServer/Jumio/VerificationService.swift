@@ -28,21 +28,19 @@ struct VerificationService: Sendable {
         let flowID = try await flows.flowID(ofAction: actionID)
         return try await starts.run(actionID) {
             let limit = gateway.configuration.attemptLimit
-            let (flow, context) = try await load(flowID, for: actor)
+            let (flow, context, actorLocale) = try await load(flowID, for: actor)
             let plan = try flow.planVerification(actionID, by: actor, attemptLimit: limit, context: context)
             if case .reuse(let live) = plan { return Started(attemptId: live.id, href: live.href, expiresAt: live.expiresAt) }
             guard case .start(let number, let accountID) = plan, let action = flow.action(actionID),
                 let settings = action.definition.jumio
             else { throw APIError.conflict("this action cannot start a verification") }
-            let (region, connection) = try await store.read {
-                try await gateway.connection(for: settings, organizationID: flow.organizationID, in: $0)
-            }
+            let (region, connection) = try await gateway.connection(
+                for: settings, organizationID: flow.organizationID, store: store)
             let attemptID = UUID.random()
             let callbackToken = tokens.make()
             let callbackURL = "\(gateway.address.url)/hooks/jumio/\(callbackToken)"
             if let problem = gateway.callbackProblem(callbackURL, region: region) { throw APIError.conflict(problem) }
-            let assignee = try await store.read { try await $0.user(actor.userID) }
-            let preferred = [assignee?.locale].compactMap { $0 } + (acceptLanguage?.split(separator: ",").map(String.init) ?? [])
+            let preferred = [actorLocale].compactMap { $0 } + (acceptLanguage?.split(separator: ",").map(String.init) ?? [])
             let request = JumioAccountRequest(
                 customerInternalReference: "keyflow-\(attemptID.uuidString.lowercased())",
                 workflowKey: gateway.workflowKey(settings.workflowType),
@@ -108,9 +106,7 @@ struct VerificationService: Sendable {
             return true
         }
         guard let settings = stored?.flow.action(record.actionID)?.definition.jumio else { return true }
-        let connection = try await store.read { db in
-            try await gateway.connection(for: settings, organizationID: record.organizationID, in: db).1
-        }
+        let connection = try await gateway.connection(for: settings, organizationID: record.organizationID, store: store).1
         let (execution, details) = try await retrieve(record, on: connection, expectProcessed: expectProcessed)
         let result = JumioGateway.result(status: execution, details: details)
         guard result.outcome != .pending else {
@@ -149,13 +145,18 @@ struct VerificationService: Sendable {
         var description: String { "Jumio's retrieval API still shows \(status); will look again" }
     }
 
-    private func load(_ flowID: UUID, for actor: Actor) async throws -> (Flow, FlowContext) {
+    /// The flow, what its decisions need, and the locale the actor chose (Jumio's pages are shown in it). The
+    /// flow comes with its organization and members in one statement; only people who are not members are
+    /// read besides.
+    private func load(_ flowID: UUID, for actor: Actor) async throws -> (Flow, FlowContext, actorLocale: String?) {
         try await store.read { db in
-            guard let stored = try await db.flow(flowID), Access.canView(stored.flow, as: actor) else {
+            guard let read = try await db.flowForChange(flowID), Access.canView(read.stored.flow, as: actor) else {
                 throw APIError.notFound("no flow \(flowID)")
             }
-            let people = try await FlowService.people(of: stored.flow, extra: [actor.userID], in: db)
-            return (stored.flow, try await FlowService.context(for: stored.flow, people: people, now: clock.now(), in: db))
+            let flow = read.stored.flow
+            let people = try await FlowService.people(of: flow, extra: [actor.userID], known: read.members, in: db)
+            let context = FlowService.context(people: people, organization: read.organization, now: clock.now())
+            return (flow, context, people[actor.userID]?.locale)
         }
     }
 

@@ -94,12 +94,6 @@ struct FlowService: Sendable {
         return people
     }
 
-    static func context(for flow: Flow, people: [UUID: User], now: Date, in db: StoreSession) async throws
-        -> FlowContext
-    {
-        context(people: people, organization: try await db.organization(flow.organizationID), now: now)
-    }
-
     /// What a flow's decisions need to know: the time, the people by id, and the organization's time zone.
     static func context(people: [UUID: User], organization: Organization?, now: Date) -> FlowContext {
         FlowContext(now: now, people: people.mapValues(\.person), timeZone: timeZone(of: organization))

@@ -55,9 +55,8 @@ struct RetentionService: Service {
         var deleted = 0
         for (actionID, records) in Dictionary(grouping: attempts, by: \.actionID) {
             guard let settings = stored.flow.action(actionID)?.definition.jumio else { continue }
-            let (_, connection) = try await store.read {
-                try await gateway.connection(for: settings, organizationID: stored.flow.organizationID, in: $0)
-            }
+            let (_, connection) = try await gateway.connection(
+                for: settings, organizationID: stored.flow.organizationID, store: store)
             for accountID in Set(records.map(\.accountID)) {
                 if try await deleteAccount(accountID, on: connection) { deleted += 1 }
             }
