@@ -21,8 +21,10 @@ public struct StoredFlow: Sendable {
 }
 
 extension StoreSession {
+    /// Stores a new flow. On PostgreSQL its rows travel with the transaction's next write (the flow's first
+    /// events), which the foreign keys allow: they are checked at the end of that statement.
     public func insert(_ flow: Flow, at now: Date) async throws {
-        try await sql.raw(
+        try await carry(
             """
             INSERT INTO flows (id, organization_id, template_id, owner_id, name, status, version, document,
                                next_reminder_at, created_at, updated_at)
@@ -30,8 +32,7 @@ extension StoreSession {
                     \(bind: flow.ownerID.key), \(bind: flow.name), \(bind: flow.status.rawValue), 1,
                     \(bind: try Documents.encode(flow)), \(bind: flow.nextReminderAt?.seconds),
                     \(bind: flow.createdAt.seconds), \(bind: now.seconds))
-            """
-        ).run()
+            """)
         try await syncIndexes(of: flow)
     }
 
@@ -82,19 +83,18 @@ extension StoreSession {
     }
 
     /// Members and action ids live in index tables too, so lists and `/actions/{id}` need no document scan.
-    /// One multi-row insert each, keeping the rows already there: no read first, one round trip per table.
+    /// One multi-row insert each, keeping the rows already there: no read first, and on PostgreSQL no round
+    /// trip of their own (they travel with the next write).
     private func syncIndexes(of flow: Flow) async throws {
         let members = flow.memberIDs.map { member -> SQLQueryString in "(\(bind: flow.id.key), \(bind: member.key))" }
         if !members.isEmpty {
-            try await sql.raw(
-                "INSERT INTO flow_members (flow_id, user_id) VALUES \(members.joined(separator: ", ")) ON CONFLICT DO NOTHING"
-            ).run()
+            try await carry(
+                "INSERT INTO flow_members (flow_id, user_id) VALUES \(members.joined(separator: ", ")) ON CONFLICT DO NOTHING")
         }
         let actions = flow.actions.map { action -> SQLQueryString in "(\(bind: action.id.key), \(bind: flow.id.key))" }
         if !actions.isEmpty {
-            try await sql.raw(
-                "INSERT INTO flow_actions (action_id, flow_id) VALUES \(actions.joined(separator: ", ")) ON CONFLICT DO NOTHING"
-            ).run()
+            try await carry(
+                "INSERT INTO flow_actions (action_id, flow_id) VALUES \(actions.joined(separator: ", ")) ON CONFLICT DO NOTHING")
         }
     }
 

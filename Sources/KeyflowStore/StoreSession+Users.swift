@@ -26,6 +26,24 @@ extension StoreSession {
         }
     }
 
+    /// An organization for a change in it, with whether it has live webhook endpoints (most have none, and
+    /// then the change need not look them up): one statement.
+    public func organizationForChange(_ id: UUID) async throws -> (organization: Organization, hasWebhookEndpoints: Bool)? {
+        try await sql.raw(
+            """
+            SELECT id, name, time_zone,
+                   EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = organizations.id
+                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints
+            FROM organizations WHERE id = \(bind: id.key)
+            """
+        ).first().map { row in
+            let organization = Organization(
+                id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
+                timeZone: try row.decode(column: "time_zone", as: String.self))
+            return (organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
+        }
+    }
+
     public func organizationCount() async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS n FROM organizations").first()?.decode(column: "n", as: Int.self) ?? 0
     }

@@ -119,6 +119,26 @@ struct WebhookTests {
         }
     }
 
+    @Test("a flow started from a template in an organization with an endpoint is delivered as flow.started", arguments: TestServer.stores)
+    func flowStarted(store: TestServer.StoreKind) async throws {
+        try await WebhookReceiver.with { receiver, url in
+            let server = try await TestServer.make(store) { $0.webhooksAllowPrivateAddresses = true }
+            try await server.run(.live) { client in
+                let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+                _ = try await admin.object(
+                    .post, "/api/v1/webhooks", json: #"{"url": "\#(url)", "eventTypes": ["flow.started"]}"#, expect: .created)
+                let (clientID, _) = try await admin.addClient()
+                let (flowID, _, _) = try await admin.jumioFlow(clientID: clientID)
+                for _ in 0..<200 where receiver.received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+                let bodies = receiver.received.withLock { $0 }.compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any]
+                }
+                #expect(bodies.map { $0[string: "type"] } == ["flow.started"])
+                #expect((bodies.first?["data"] as? [String: Any])?[string: "flowId"]?.lowercased() == flowID.lowercased())
+            }
+        }
+    }
+
     @Test("only https, and no private or loopback addresses unless allowed")
     func addresses() async throws {
         let server = try await TestServer.make(.sqlite)

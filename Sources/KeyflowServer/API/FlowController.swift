@@ -47,8 +47,9 @@ struct FlowController {
         }
         let definitions = try input.actions?.definitions(field: "actions", seal: gateway.seal) ?? []
         try await store.read { db in
+            let found = Dictionary(try await db.users(memberIDs).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for (index, id) in members.map(\.userID).enumerated() {
-                guard let user = try await db.user(id), user.organizationID == actor.organizationID else {
+                guard let user = found[id], user.organizationID == actor.organizationID else {
                     throw APIError.invalid("no user \(id) in this organization", field: "members.\(index + 1).userId")
                 }
             }

@@ -69,11 +69,14 @@ struct FlowService: Sendable {
         let outcome = try await store.write { db in
             let users = try await db.users(ids.union([actor.userID]))
             let people = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let context = Self.context(people: people, organization: try await db.organization(actor.organizationID), now: now)
+            let organization = try await db.organizationForChange(actor.organizationID)
+            let context = Self.context(people: people, organization: organization?.organization, now: now)
             let (flow, events) = try make(context)
             try await db.insert(flow, at: now)
             let stored = try await db.append(events, to: flow.id)
-            try await webhooks.enqueue(stored, organizationID: flow.organizationID, in: db, now: now)
+            if organization?.hasWebhookEndpoints == true {
+                try await webhooks.enqueue(stored, organizationID: flow.organizationID, in: db, now: now)
+            }
             return Outcome(flow: flow, events: stored, people: people)
         }
         hub.publish(outcome.events)
