@@ -120,19 +120,16 @@ extension StoreSession {
             """
             SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
                    organizations.name AS organization_name, organizations.time_zone AS organization_time_zone,
-                   EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = flows.organization_id
-                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints,
+                   \(Self.hasLiveWebhookEndpoints(organizationColumn: "flows.organization_id")) AS has_webhook_endpoints,
                    (SELECT \(members) FROM users WHERE users.id IN (
                         SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS members
             FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
             WHERE flows.id = \(bind: id.key)\(lock)
             """
         ).first().map { row in
-            let organization = try row.optionalUUID("organization_id").map { organizationID in
-                Organization(
-                    id: organizationID, name: try row.decode(column: "organization_name", as: String.self),
-                    timeZone: try row.decode(column: "organization_time_zone", as: String.self))
-            }
+            // The organization's columns are NULL when it is missing (the join is a LEFT JOIN).
+            let organization =
+                try row.optionalUUID("organization_id") == nil ? nil : Self.organization(from: row, prefix: "organization_")
             var stored = try storedFlow(from: row)
             stored.lockedUntilCommit = locks
             return FlowForChange(

@@ -19,11 +19,7 @@ extension StoreSession {
     }
 
     public func organization(_ id: UUID) async throws -> Organization? {
-        try await sql.raw("SELECT * FROM organizations WHERE id = \(bind: id.key)").first().map { row in
-            Organization(
-                id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                timeZone: try row.decode(column: "time_zone", as: String.self))
-        }
+        try await sql.raw("SELECT * FROM organizations WHERE id = \(bind: id.key)").first().map { try Self.organization(from: $0) }
     }
 
     /// An organization for a change in it, with whether it has live webhook endpoints (most have none, and
@@ -31,17 +27,19 @@ extension StoreSession {
     public func organizationForChange(_ id: UUID) async throws -> (organization: Organization, hasWebhookEndpoints: Bool)? {
         try await sql.raw(
             """
-            SELECT id, name, time_zone,
-                   EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = organizations.id
-                           AND webhook_endpoints.deleted_at IS NULL) AS has_webhook_endpoints
+            SELECT id, name, time_zone, \(Self.hasLiveWebhookEndpoints(organizationColumn: "organizations.id")) AS has_webhook_endpoints
             FROM organizations WHERE id = \(bind: id.key)
             """
         ).first().map { row in
-            let organization = Organization(
-                id: try row.uuid("id"), name: try row.decode(column: "name", as: String.self),
-                timeZone: try row.decode(column: "time_zone", as: String.self))
-            return (organization, try row.decode(column: "has_webhook_endpoints", as: Bool.self))
+            (try Self.organization(from: row), try row.decode(column: "has_webhook_endpoints", as: Bool.self))
         }
+    }
+
+    /// An organization from its columns, named `prefix` + `id`, `name` and `time_zone`.
+    static func organization(from row: any SQLRow, prefix: String = "") throws -> Organization {
+        Organization(
+            id: try row.uuid(prefix + "id"), name: try row.decode(column: prefix + "name", as: String.self),
+            timeZone: try row.decode(column: prefix + "time_zone", as: String.self))
     }
 
     public func organizationCount() async throws -> Int {

@@ -72,6 +72,14 @@ extension StoreSession {
         ).run()
     }
 
+    /// Whether the organization named by `organizationColumn` has a live webhook endpoint: an SQL condition.
+    static func hasLiveWebhookEndpoints(organizationColumn: String) -> SQLQueryString {
+        """
+        EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.organization_id = \(unsafeRaw: organizationColumn)
+                AND webhook_endpoints.deleted_at IS NULL)
+        """
+    }
+
     public func webhookEndpoints(of organizationID: UUID) async throws -> [WebhookEndpoint] {
         try await sql.raw(
             """
