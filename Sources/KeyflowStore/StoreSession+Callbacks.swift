@@ -23,12 +23,15 @@ public struct NewCallback: Sendable, Equatable {
     public var body: String
     public var statusHint: String?
     public var remoteAddress: String?
+    /// Dealt with on arrival (its attempt is already decided), so no job will look at it.
+    public var processed: Bool
 
-    public init(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?) {
+    public init(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?, processed: Bool = false) {
         self.attemptID = attemptID
         self.body = body
         self.statusHint = statusHint
         self.remoteAddress = remoteAddress
+        self.processed = processed
     }
 }
 
@@ -58,12 +61,12 @@ extension StoreSession {
         let rows = callbacks.map { callback -> SQLQueryString in
             """
             (\(bind: callback.attemptID.key), \(bind: now.seconds), \(bind: callback.remoteAddress), \(bind: callback.body),
-             \(bind: callback.statusHint))
+             \(bind: callback.statusHint), \(bind: callback.processed ? now.seconds : nil))
             """
         }
         try await carry(
             """
-            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
+            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
             VALUES \(rows.joined(separator: ", "))
             """)
     }

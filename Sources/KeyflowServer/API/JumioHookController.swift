@@ -5,7 +5,7 @@ import Logging
 
 enum CallbackMetrics {
     static let help =
-        "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), processed (its job ran), unknown token, refused source"
+        "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), decided (about an attempt already decided, so nothing to do), processed (its job ran), unknown token, refused source"
 }
 
 /// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is handed to the `CallbackInbox`, which checks the
@@ -47,6 +47,12 @@ struct JumioHookController {
             count("received")
             if queued { jobWakeup.notify() } else { count("duplicate") }
             logger.info("Jumio callback stored", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
+            return Self.received
+        case .decided(let attemptID):
+            count("received")
+            count("decided")
+            logger.info(
+                "Jumio callback stored; its attempt is already decided", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
             return Self.received
         }
     }

@@ -5,8 +5,9 @@ import KeyflowStore
 /// the addresses Jumio sends from, and stored with the job that will ask Jumio about it; its sender is answered
 /// once that is on disk. The body is only a hint: the job fetches the verdict from Jumio.
 ///
-/// Callbacks that arrive while a batch is being stored form the next one, so a burst costs four statements per
-/// batch instead of three or four per callback: Jumio sends one per status change of every verification.
+/// Callbacks that arrive while a batch is being stored form the next one, so a burst costs three statements per
+/// batch (the tokens looked up, the callbacks stored, their jobs queued) instead of three per callback: Jumio
+/// sends one per status change of every verification, and repeats them.
 final class CallbackInbox: Sendable {
     struct Arrival: Sendable {
         var token: String
@@ -24,6 +25,8 @@ final class CallbackInbox: Sendable {
         case refused(attemptID: UUID)
         /// Stored; `queued` is false when the same news is already queued.
         case stored(attemptID: UUID, queued: Bool)
+        /// About an attempt already decided: stored as dealt with, since no job would find anything to do.
+        case decided(attemptID: UUID)
     }
 
     /// The most callbacks stored in one transaction, so one batch never holds SQLite's single writer for long.
@@ -55,27 +58,26 @@ final class CallbackInbox: Sendable {
         let accepted = checked.compactMap { item in item.accepted ? item.target.map { (item.arrival, $0) } : nil }
         try await db.insertCallbacks(
             accepted.map { arrival, target in
-                NewCallback(attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source)
+                NewCallback(
+                    attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source,
+                    processed: !target.open)
             }, at: now)
         var queued = try await db.enqueue(
-            accepted.map { arrival, target in
+            accepted.filter { $0.1.open }.map { arrival, target in
                 UniqueJob(
                     queue: VerificationService.queue,
                     payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
                     runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
             }, now: now)
-        var decided = Set<UUID>()
-        let receipts = checked.map { arrival, target, accepted -> Receipt in
+        return checked.map { arrival, target, accepted -> Receipt in
             guard let target else { return .unknownToken }
             guard accepted else { return .refused(attemptID: target.attemptID) }
+            // An attempt, once decided, stays decided: Jumio's later news about it changes nothing.
+            guard target.open else { return .decided(attemptID: target.attemptID) }
             // Of a batch's callbacks with the same news, the first is the one that queued it.
             let isNew = queued.remove(jobKey(target.attemptID, arrival.hint)) != nil
-            if !isNew, !target.open { decided.insert(target.attemptID) }
             return .stored(attemptID: target.attemptID, queued: isNew)
         }
-        // A repeat about an attempt already decided: no job will look at it, so it is done with now.
-        try await db.markCallbacksProcessed(attemptIDs: decided, at: now)
-        return receipts
     }
 
     /// One job per attempt and announced status: Jumio repeats callbacks, and each status is worth one look.
