@@ -11,6 +11,13 @@ public struct FlowForChange: Sendable {
     public var members: [User]
 }
 
+/// Which flow a change is for: the flow itself, or the one an action belongs to (found in the same statement
+/// as the flow, so an act on an action costs no look-up of its own).
+public enum FlowReference: Sendable, Equatable {
+    case flow(UUID)
+    case action(UUID)
+}
+
 /// A flow as read from the store, with the version a later save must still find.
 public struct StoredFlow: Sendable {
     public var flow: Flow
@@ -108,7 +115,12 @@ extension StoreSession {
     /// this runs for every change. Inside a transaction the flow's row (only it) is held until the transaction
     /// ends, so concurrent changes queue up; SQLite's single writer serializes them anyway. Outside one nothing
     /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked.
-    public func flowForChange(_ id: UUID) async throws -> FlowForChange? {
+    public func flowForChange(_ reference: FlowReference) async throws -> FlowForChange? {
+        let chosen: SQLQueryString =
+            switch reference {
+            case .flow(let id): "flows.id = \(bind: id.key)"
+            case .action(let id): "flows.id = (SELECT flow_id FROM flow_actions WHERE action_id = \(bind: id.key))"
+            }
         let postgres = engine == .postgres
         let locks = postgres && (sql as? PostgresStatements)?.transaction != nil
         let lock: SQLQueryString = locks ? " FOR UPDATE OF flows" : ""
@@ -124,7 +136,7 @@ extension StoreSession {
                    (SELECT \(members) FROM users WHERE users.id IN (
                         SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS members
             FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
-            WHERE flows.id = \(bind: id.key)\(lock)
+            WHERE \(chosen)\(lock)
             """
         ).first().map { row in
             // The organization's columns are NULL when it is missing (the join is a LEFT JOIN).
@@ -135,7 +147,7 @@ extension StoreSession {
             return FlowForChange(
                 stored: stored, organization: organization,
                 hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),
-                members: try Self.users(fromJSON: try row.decode(column: "members", as: String?.self), flowID: id))
+                members: try Self.users(fromJSON: try row.decode(column: "members", as: String?.self), flowID: stored.flow.id))
         }
     }
 
@@ -152,11 +164,6 @@ extension StoreSession {
                 id: id, organizationID: organizationID, email: email, name: name,
                 role: columns[4].flatMap(UserRole.init(rawValue:)) ?? .client, locale: columns[5])
         }
-    }
-
-    public func flowID(ofAction actionID: UUID) async throws -> UUID? {
-        try await sql.raw("SELECT flow_id FROM flow_actions WHERE action_id = \(bind: actionID.key)").first()?
-            .uuid("flow_id")
     }
 
     /// Flows an actor may see: the organization's for internal users, their own for clients. Newest first.

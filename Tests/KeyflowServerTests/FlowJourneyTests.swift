@@ -113,6 +113,12 @@ struct FlowJourneyTests {
             let flowID = try #require(flow[string: "id"])
             #expect(try await other.object(.get, "/api/v1/flows", expect: .ok)[list: "items"].isEmpty)
             _ = try await other.object(.get, "/api/v1/flows/\(flowID)", expect: .notFound)
+            // An action of a flow one cannot see answers exactly as an action that does not exist.
+            let actionID = try #require(flow[list: "actions"][0][string: "id"])
+            for id in [actionID, UUID().uuidString] {
+                let refused = try await other.object(.post, "/api/v1/actions/\(id)/complete", expect: .notFound)
+                #expect((refused["error"] as? [String: Any])?[string: "message"]?.lowercased() == "no action \(id.lowercased())")
+            }
             _ = try await other.object(.get, "/api/v1/templates", expect: .forbidden)
             _ = try await other.object(.post, "/api/v1/users", json: "{}", expect: .forbidden)
 

@@ -20,7 +20,8 @@ struct FlowStoreTests {
             #expect(stored?.version == 1)
             let timeline = try await store.read { try await $0.timeline(of: flow.id) }
             #expect(timeline.map(\.event) == events)
-            #expect(try await store.read { try await $0.flowID(ofAction: flow.actions[1].id) } == flow.id)
+            #expect(try await store.read { try await $0.flowForChange(.action(flow.actions[1].id)) }?.stored.flow == flow)
+            #expect(try await store.read { try await $0.flowForChange(.action(UUID())) } == nil)
         }
     }
 
@@ -64,14 +65,14 @@ struct FlowStoreTests {
             try await seed.write(to: store)
             let (flow, _) = try seed.flow()
             try await store.write { try await $0.insert(flow, at: seed.now) }
-            let hasEndpoints = { try await store.write { try await $0.flowForChange(flow.id)?.hasWebhookEndpoints } }
+            let hasEndpoints = { try await store.write { try await $0.flowForChange(.flow(flow.id))?.hasWebhookEndpoints } }
             #expect(try await hasEndpoints() == false)
             let endpoint = WebhookEndpoint(
                 id: UUID.random(), organizationID: seed.org.id, url: "https://hooks.example/in", description: "",
                 sealedSecret: "sealed", eventTypes: [], createdBy: seed.owner.id, createdAt: seed.now)
             try await store.write { try await $0.insert(endpoint) }
             #expect(try await hasEndpoints() == true)
-            let read = try await store.write { try await $0.flowForChange(flow.id) }
+            let read = try await store.write { try await $0.flowForChange(.flow(flow.id)) }
             #expect(read?.stored.flow == flow)
             #expect(read?.organization?.timeZone == seed.org.timeZone)
             let users = try await store.read { try await $0.users([seed.owner.id, seed.client.id]) }
@@ -129,7 +130,7 @@ struct FlowStoreTests {
             try await seed.write(to: store)
             let (flow, _) = try seed.flow()
             try await store.write { try await $0.insert(flow, at: seed.now) }
-            let stale = try #require(try await store.read { try await $0.flowForChange(flow.id) }?.stored)
+            let stale = try #require(try await store.read { try await $0.flowForChange(.flow(flow.id)) }?.stored)
             var changed = stale.flow
             _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
             let saved = changed

@@ -61,8 +61,7 @@ struct ActionController {
     ) async throws -> Response {
         let actor = try context.requireActor()
         let actionID = try context.id("id", of: "action")
-        let flowID = try await flows.flowID(ofAction: actionID)
-        let outcome = try await flows.change(flowID, by: actor) { flow, ctx in try body(&flow, actionID, actor, ctx) }
+        let outcome = try await flows.change(.action(actionID), by: actor) { flow, ctx in try body(&flow, actionID, actor, ctx) }
         return try JSONBody.response(FlowView(outcome.flow, people: outcome.people, now: clock.now()))
     }
 

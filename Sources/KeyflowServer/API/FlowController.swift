@@ -92,7 +92,7 @@ struct FlowController {
         try await store.read { db in
             try await ActionChecks.verify([definition], field: "action", organizationID: actor.organizationID, in: db)
         }
-        let outcome = try await flows.change(flowID, by: actor) { flow, context in
+        let outcome = try await flows.change(.flow(flowID), by: actor) { flow, context in
             try flow.insert(definition, at: input.position, by: actor, context: context)
         }
         return try JSONBody.response(FlowView(outcome.flow, people: outcome.people, now: clock.now()), status: .created)
@@ -102,7 +102,7 @@ struct FlowController {
         let actor = try context.requireActor()
         let flowID = try context.id("id", of: "flow")
         let input = try await JSONBody.decode(ReasonRequest.self, from: request)
-        let outcome = try await flows.change(flowID, by: actor) { flow, context in
+        let outcome = try await flows.change(.flow(flowID), by: actor) { flow, context in
             try flow.cancel(by: actor, reason: input.reason, context: context)
         }
         return try JSONBody.response(FlowView(outcome.flow, people: outcome.people, now: clock.now()))

@@ -39,8 +39,7 @@ struct VerificationController {
         let actor = try context.requireActor()
         let actionID = try context.id("id", of: "action")
         let attemptID = try await JSONBody.decode(SubmittedRequest.self, from: request).attemptId
-        let flowID = try await flows.flowID(ofAction: actionID)
-        _ = try await flows.change(flowID, by: actor) { flow, ctx in
+        _ = try await flows.change(.action(actionID), by: actor) { flow, ctx in
             try flow.recordVerificationSubmitted(actionID, attemptID: attemptID, by: actor, context: ctx)
         }
         return Response(status: .noContent)
@@ -50,10 +49,9 @@ struct VerificationController {
         let actor = try context.requireActor()
         let actionID = try context.id("id", of: "action")
         let comment = try await JSONBody.decode(CommentRequest.self, from: request).comment ?? ""
-        let flowID = try await flows.flowID(ofAction: actionID)
         let audit = self.audit
         let outcome = try await flows.change(
-            flowID, visibleTo: actor,
+            .action(actionID), visibleTo: actor,
             alsoWrite: { flow, db in
                 try await audit.record(
                     .verificationAccepted, organizationID: flow.organizationID, actorID: actor.userID,
@@ -126,9 +124,8 @@ struct VerificationController {
 
     private func connection(for input: TestConnectionRequest, actor: Actor) async throws -> JumioConnection {
         if let actionID = input.actionId {
-            let flowID = try await flows.flowID(ofAction: actionID)
             let settings = try await store.read { db in
-                guard let stored = try await db.flow(flowID), Access.canManage(stored.flow, as: actor),
+                guard let stored = try await db.flowForChange(.action(actionID))?.stored, Access.canManage(stored.flow, as: actor),
                     let settings = stored.flow.action(actionID)?.definition.jumio
                 else { throw APIError.notFound("no Jumio action \(actionID)") }
                 return settings

@@ -25,10 +25,10 @@ struct VerificationService: Sendable {
 
     /// *Start Verification*: the live attempt if there is one, else a new Jumio execution.
     func start(actionID: UUID, by actor: Actor, acceptLanguage: String?) async throws -> Started {
-        let flowID = try await flows.flowID(ofAction: actionID)
-        return try await starts.run(actionID) {
+        try await starts.run(actionID) {
             let limit = gateway.configuration.attemptLimit
-            let (flow, context, actorLocale) = try await load(flowID, for: actor)
+            let (flow, context, actorLocale) = try await load(.action(actionID), for: actor)
+            let flowID = flow.id
             let plan = try flow.planVerification(actionID, by: actor, attemptLimit: limit, context: context)
             if case .reuse(let live) = plan { return Started(attemptId: live.id, href: live.href, expiresAt: live.expiresAt) }
             guard case .start(let number, let accountID) = plan, let action = flow.action(actionID),
@@ -73,7 +73,7 @@ struct VerificationService: Sendable {
                 id: attemptID, organizationID: flow.organizationID, flowID: flowID, actionID: actionID,
                 dataCenter: region.rawValue, accountID: attempt.accountID, executionID: attempt.executionID, open: true,
                 createdAt: now, nextCheckAt: now.addingTimeInterval(gateway.configuration.reconcileAfter), checkCount: 0)
-            _ = try await flows.change(flowID, visibleTo: actor, alsoWrite: { _, db in
+            _ = try await flows.change(.flow(flowID), visibleTo: actor, alsoWrite: { _, db in
                 try await db.insertAttempt(record, callbackToken: callbackToken)
             }) { flow, context, _ in
                 try flow.recordVerificationStarted(actionID, attempt: attempt, by: actor, context: context)
@@ -115,7 +115,7 @@ struct VerificationService: Sendable {
         }
         let limit = gateway.configuration.attemptLimit
         let now = clock.now()
-        _ = try await flows.change(record.flowID, visibleTo: nil, alsoWrite: { _, db in
+        _ = try await flows.change(.flow(record.flowID), visibleTo: nil, alsoWrite: { _, db in
             try await db.closeAttempt(attemptID, at: now)
             try await completion?.record(in: db, at: now)
         }) { flow, context, _ in
@@ -148,10 +148,10 @@ struct VerificationService: Sendable {
     /// The flow, what its decisions need, and the locale the actor chose (Jumio's pages are shown in it). The
     /// flow comes with its organization and members in one statement; only people who are not members are
     /// read besides.
-    private func load(_ flowID: UUID, for actor: Actor) async throws -> (Flow, FlowContext, actorLocale: String?) {
+    private func load(_ reference: FlowReference, for actor: Actor) async throws -> (Flow, FlowContext, actorLocale: String?) {
         try await store.read { db in
-            guard let read = try await db.flowForChange(flowID), Access.canView(read.stored.flow, as: actor) else {
-                throw APIError.notFound("no flow \(flowID)")
+            guard let read = try await db.flowForChange(reference), Access.canView(read.stored.flow, as: actor) else {
+                throw reference.notFound
             }
             let flow = read.stored.flow
             let people = try await FlowService.people(of: flow, extra: [actor.userID], known: read.members, in: db)

@@ -16,33 +16,25 @@ struct FlowService: Sendable {
         var people: [UUID: User]
     }
 
-    /// Loads the flow an action belongs to, or 404s without saying whether it exists elsewhere.
-    func flowID(ofAction actionID: UUID) async throws -> UUID {
-        guard let id = try await store.read({ try await $0.flowID(ofAction: actionID) }) else {
-            throw APIError.notFound("no action \(actionID)")
-        }
-        return id
-    }
-
     func change(
-        _ flowID: UUID, by actor: Actor,
+        _ reference: FlowReference, by actor: Actor,
         _ decide: @escaping @Sendable (inout Flow, FlowContext) throws -> [FlowEvent]
     ) async throws -> Outcome {
-        try await change(flowID, visibleTo: actor, alsoWrite: { _, _ in }) { flow, context, _ in try decide(&flow, context) }
+        try await change(reference, visibleTo: actor, alsoWrite: { _, _ in }) { flow, context, _ in try decide(&flow, context) }
     }
 
     /// The one path by which a flow changes: lock and load, decide, save with the events (and whatever else
     /// `alsoWrite` records in the same transaction), commit, then push the events to open streams.
     /// `actor` nil is Keyflow itself (a verification result), which sees every flow.
     func change(
-        _ flowID: UUID, visibleTo actor: Actor?,
+        _ reference: FlowReference, visibleTo actor: Actor?,
         alsoWrite: @escaping @Sendable (Flow, StoreSession) async throws -> Void,
         _ decide: @escaping @Sendable (inout Flow, FlowContext, StoreSession) async throws -> [FlowEvent]
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.write { db in
-            guard let read = try await db.flowForChange(flowID), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
-            else { throw APIError.notFound("no flow \(flowID)") }
+            guard let read = try await db.flowForChange(reference), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
+            else { throw reference.notFound }
             let stored = read.stored
             var flow = stored.flow
             let people = try await Self.people(
@@ -104,5 +96,15 @@ struct FlowService: Sendable {
 
     private static func timeZone(of organization: Organization?) -> TimeZone {
         organization.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
+    }
+}
+
+extension FlowReference {
+    /// The answer for a flow that is not there or not visible, which says no more than that.
+    var notFound: APIError {
+        switch self {
+        case .flow(let id): .notFound("no flow \(id)")
+        case .action(let id): .notFound("no action \(id)")
+        }
     }
 }

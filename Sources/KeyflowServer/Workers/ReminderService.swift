@@ -34,7 +34,7 @@ struct ReminderService: Service {
     func sendDue() async throws {
         let due = try await store.read { [clock] in try await $0.flowsDueForReminders(at: clock.now(), limit: 200) }
         for flowID in due {
-            let outcome = try await flows.change(flowID, visibleTo: nil, alsoWrite: { _, _ in }) { flow, context, _ in
+            let outcome = try await flows.change(.flow(flowID), visibleTo: nil, alsoWrite: { _, _ in }) { flow, context, _ in
                 flow.sendReminders(context: context)
             }
             if !outcome.events.isEmpty {

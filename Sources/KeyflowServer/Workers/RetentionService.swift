@@ -61,7 +61,7 @@ struct RetentionService: Service {
                 if try await deleteAccount(accountID, on: connection) { deleted += 1 }
             }
             let now = clock.now()
-            _ = try await flows.change(flowID, visibleTo: actor, alsoWrite: { _, db in
+            _ = try await flows.change(.flow(flowID), visibleTo: actor, alsoWrite: { _, db in
                 for record in records { try await db.markPurged(record.id, at: now) }
             }) { flow, context, _ in
                 flow.reduceVerificationData(actionID, by: actor?.userID, context: context)
