@@ -91,6 +91,8 @@ struct StreamConnection: Sendable {
         /// through it from the tap.
         private let below: ChannelHandlerContext?
         private let context: ChannelHandlerContext
+        /// Kept, since reaching it through the context walks to the pipeline on every frame of every stream.
+        private let channel: any Channel
         private var sent = SentEvents(after: 0)
         private var open = true
         private static let retry = StreamFrame(id: 0, text: "retry: 3000\n\n")
@@ -98,6 +100,7 @@ struct StreamConnection: Sendable {
 
         init(context: ChannelHandlerContext) {
             self.context = context
+            channel = context.channel
             below = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         }
 
@@ -116,7 +119,7 @@ struct StreamConnection: Sendable {
             guard open, sent.isNew(frame.id) else { return }
             // A client that stopped reading would make the server hold its frames without bound; closed, it
             // reconnects with Last-Event-ID and replays from the timeline, so nothing is lost.
-            guard context.channel.isWritable else {
+            guard channel.isWritable else {
                 stop()
                 context.close(promise: nil)
                 return
