@@ -71,17 +71,17 @@ extension StoreSession {
             """)
     }
 
-    /// Marks every stored callback of these attempts as dealt with.
-    public func markCallbacksProcessed(attemptIDs: some Collection<UUID>, at now: Date) async throws {
-        guard !attemptIDs.isEmpty else { return }
-        let ids = SQLList(attemptIDs.map { SQLBind($0.key) })
-        try await sql.raw(
-            "UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds) WHERE attempt_id IN (\(ids)) AND processed_at IS NULL"
-        ).run()
+    /// Marks every stored callback of this attempt as dealt with.
+    public func markCallbacksProcessed(attemptID: UUID, at now: Date) async throws {
+        try await sql.raw(Self.callbacksProcessed(attemptID: attemptID, at: now)).run()
     }
 
-    public func markCallbacksProcessed(attemptID: UUID, at now: Date) async throws {
-        try await markCallbacksProcessed(attemptIDs: [attemptID], at: now)
+    /// The statement that marks an attempt's callbacks dealt with, also carried when the attempt is closed.
+    static func callbacksProcessed(attemptID: UUID, at now: Date) -> SQLQueryString {
+        """
+        UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds)
+        WHERE attempt_id = \(bind: attemptID.key) AND processed_at IS NULL
+        """
     }
 
     public func callbacks(of attemptID: UUID) async throws -> [StoredCallback] {

@@ -123,11 +123,7 @@ extension StoreSession {
     public func closeAttempt(_ attemptID: UUID, at now: Date) async throws {
         try await carry(
             "UPDATE verification_attempts SET open = 0, finished_at = \(bind: now.seconds) WHERE id = \(bind: attemptID.key) AND open = 1")
-        try await carry(
-            """
-            UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds)
-            WHERE attempt_id = \(bind: attemptID.key) AND processed_at IS NULL
-            """)
+        try await carry(Self.callbacksProcessed(attemptID: attemptID, at: now))
     }
 
     /// Closed attempts whose data is older than `before` and not purged yet.

@@ -62,9 +62,7 @@ struct FlowStoreTests {
     func flowForChangeKnowsWebhooks(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
-            try await seed.write(to: store)
-            let (flow, _) = try seed.flow()
-            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let flow = try await seed.storedFlow(in: store)
             let hasEndpoints = { try await store.write { try await $0.flowForChange(.flow(flow.id))?.hasWebhookEndpoints } }
             #expect(try await hasEndpoints() == false)
             let endpoint = WebhookEndpoint(
@@ -106,9 +104,7 @@ struct FlowStoreTests {
     func optimisticLock(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
-            try await seed.write(to: store)
-            let (flow, _) = try seed.flow()
-            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let flow = try await seed.storedFlow(in: store)
             let first = try #require(try await store.read { try await $0.flow(flow.id) })
             var changed = first.flow
             _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
@@ -127,9 +123,7 @@ struct FlowStoreTests {
     func readForChangeOutsideTransaction(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
-            try await seed.write(to: store)
-            let (flow, _) = try seed.flow()
-            try await store.write { try await $0.insert(flow, at: seed.now) }
+            let flow = try await seed.storedFlow(in: store)
             let stale = try #require(try await store.read { try await $0.flowForChange(.flow(flow.id)) }?.stored)
             var changed = stale.flow
             _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)

@@ -69,6 +69,14 @@ struct Seed: Sendable {
         FlowContext(now: now, people: [owner.id: owner.person, client.id: client.person], timeZone: .gmt)
     }
 
+    /// The seed written to `store` with one flow of `flow()` stored: the flow.
+    func storedFlow(in store: Store) async throws -> Flow {
+        try await write(to: store)
+        let (flow, _) = try flow()
+        try await store.write { try await $0.insert(flow, at: now) }
+        return flow
+    }
+
     func flow() throws -> (flow: Flow, events: [FlowEvent]) {
         let template = FlowTemplate(
             organizationID: org.id, ownerID: owner.id, name: "T", roles: ["Client"],

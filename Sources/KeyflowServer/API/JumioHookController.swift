@@ -47,14 +47,13 @@ struct JumioHookController {
             count("received")
             if queued { jobWakeup.notify() } else { count("duplicate") }
             logger.info("Jumio callback stored", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
-            return Self.received
         case .decided(let attemptID):
             count("received")
             count("decided")
             logger.info(
                 "Jumio callback stored; its attempt is already decided", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
-            return Self.received
         }
+        return Self.received
     }
 
     /// The answer to every stored callback, encoded once.
