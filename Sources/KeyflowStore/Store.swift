@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresKit
+import PostgresNIO
 import SQLKit
 import ServiceLifecycle
 
@@ -136,15 +137,45 @@ public final class Store: Sendable {
         if let groupCommit { return try await groupCommit.write(body) }
         return try await withPostgresConnection { connection in
             try await connection.raw("BEGIN").run()
-            let sql = connection.insideTransaction
-            do {
-                let value = try await body(self.session(sql))
-                try await sql.commit()
-                return value
-            } catch {
-                try? await sql.rollback()
-                throw error
-            }
+            return try await self.unit(connection.insideTransaction, body)
+        }
+    }
+
+    /// As `write`, for a unit of work that reads first and then writes, and whose flow saves may be checked
+    /// by the statement that makes them. On PostgreSQL its reads run before any transaction (a flow read for a
+    /// change is not locked), its writes are held, and `BEGIN` is sent only if something must be sent before
+    /// the unit's last write (`StoreSession.lastWrite`): a change then costs its reads and one statement,
+    /// without `BEGIN` and `COMMIT` and the lock's write to the flow's row. If someone saved the flow meanwhile
+    /// that statement fails as a whole, and the unit runs again as a `write`, whose lock lets nobody in
+    /// between. `body` may therefore run twice; it must do nothing but through `StoreSession` that a second
+    /// run would not set right.
+    @discardableResult
+    public func writeOptimistically<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws
+        -> T
+    {
+        if let groupCommit { return try await groupCommit.write(body) }
+        do {
+            return try await withPostgresConnection { try await self.unit($0.beginningWhenNeeded, body) }
+        } catch let error as PSQLError where Self.savedMeanwhile(error) {
+            return try await write(body)
+        }
+    }
+
+    /// Someone saved the flow since it was read (the version check), or removed it (its events' foreign key).
+    private static func savedMeanwhile(_ error: PSQLError) -> Bool {
+        ["40001", "23503"].contains(error.serverInfo?[.sqlState])
+    }
+
+    private func unit<T: Sendable>(_ sql: PostgresStatements, _ body: @escaping @Sendable (StoreSession) async throws -> T)
+        async throws -> T
+    {
+        do {
+            let value = try await body(session(sql))
+            try await sql.commit()
+            return value
+        } catch {
+            try? await sql.rollback()
+            throw error
         }
     }
 
@@ -233,6 +264,14 @@ public struct StoreSession: Sendable {
         self.engine = engine
         self.origin = origin
         self.decodedFlows = decodedFlows
+    }
+
+    /// Runs `body`, whose first write is to be the unit's last (see `Store.writeOptimistically`): on PostgreSQL
+    /// in a unit not yet begun, that write goes with everything held as one statement that commits itself, and
+    /// nothing may follow it. Elsewhere `body` simply runs.
+    public func lastWrite<T: Sendable>(_ body: (StoreSession) async throws -> T) async throws -> T {
+        (sql as? PostgresStatements)?.endWithNextWrite()
+        return try await body(self)
     }
 
     /// Runs a write whose outcome nothing waits for: on PostgreSQL, inside a transaction, it travels with the

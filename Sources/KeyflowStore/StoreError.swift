@@ -8,6 +8,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// A stored document no longer decodes; the data needs a look.
     case corruptRecord(entity: String, id: String, reason: String)
+    /// A unit of work sent a statement after the one it declared its last (`StoreSession.lastWrite`), which
+    /// had already committed: a mistake in Keyflow's code, never in the data.
+    case statementAfterLastWrite
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .duplicate(let what): "\(what) is already taken"
         case .invalidConfiguration(let reason): "the database configuration is invalid: \(reason)"
         case .corruptRecord(let entity, let id, let reason): "\(entity) \(id) cannot be read: \(reason)"
+        case .statementAfterLastWrite: "a statement came after the write its unit of work declared its last"
         }
     }
 }

@@ -37,14 +37,14 @@ public struct AuditEntry: Sendable, Equatable {
 
 extension StoreSession {
     public func audit(_ entry: AuditEntry) async throws {
-        try await sql.raw(
+        try await carry(
             """
             INSERT INTO audit_events (organization_id, actor_id, kind, subject, details, remote_address, request_id, created_at)
             VALUES (\(bind: entry.organizationID.key), \(bind: entry.actorID?.key), \(bind: entry.kind.rawValue),
                     \(bind: entry.subject), \(bind: try Documents.encode(entry.details)), \(bind: entry.remoteAddress),
                     \(bind: entry.requestID), \(bind: entry.at.seconds))
             """
-        ).run()
+        )
     }
 
     /// The organization's audit log, newest first, before `beforeID` when paging.

@@ -22,9 +22,19 @@ public enum FlowReference: Sendable, Equatable {
 public struct StoredFlow: Sendable {
     public var flow: Flow
     public var version: Int
-    /// Read for a change on PostgreSQL: its row is locked until the transaction ends, so nobody else can save
-    /// it meanwhile.
-    var lockedUntilCommit = false
+    /// How its save makes sure nobody saved it since it was read.
+    var saveCheck = SaveCheck.answered
+
+    enum SaveCheck: Sendable {
+        /// The save answers whether it found the version read: a round trip of its own.
+        case answered
+        /// Read for a change inside a PostgreSQL transaction: its row is locked until the transaction ends,
+        /// so nobody else can save it meanwhile and the save travels with the next write.
+        case lockedUntilCommit
+        /// Read for a change in a PostgreSQL unit not yet begun (`Store.writeOptimistically`): the save
+        /// travels with the next write and fails that whole statement if the version has moved on.
+        case inStatement
+    }
 }
 
 extension StoreSession {
@@ -45,17 +55,22 @@ extension StoreSession {
 
     /// Saves a changed flow if nobody saved it since `stored` was read.
     /// A flow locked for the change cannot have been saved by anyone else, so its save need not be checked and
-    /// travels with the transaction's next write.
+    /// travels with the transaction's next write; one read for an optimistic change travels there too, with
+    /// `keyflow_expect_version` (migration M0017) failing the statement if the version has moved on.
     public func update(_ flow: Flow, from stored: StoredFlow, at now: Date) async throws {
+        let versionMatches: SQLQueryString =
+            stored.saveCheck == .inStatement
+            ? "keyflow_expect_version(version, \(bind: stored.version))" : "version = \(bind: stored.version)"
         let update: SQLQueryString = """
             UPDATE flows SET name = \(bind: flow.name), status = \(bind: flow.status.rawValue),
                 version = \(bind: stored.version + 1), document = \(bind: try Documents.encode(flow)),
                 next_reminder_at = \(bind: flow.nextReminderAt?.seconds), updated_at = \(bind: now.seconds)
-            WHERE id = \(bind: flow.id.key) AND version = \(bind: stored.version)
+            WHERE id = \(bind: flow.id.key) AND \(versionMatches)
             """
-        if stored.lockedUntilCommit {
+        switch stored.saveCheck {
+        case .lockedUntilCommit, .inStatement:
             try await carry(update)
-        } else {
+        case .answered:
             let rows = try await sql.raw("\(update) RETURNING version").all()
             guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
         }
@@ -114,7 +129,8 @@ extension StoreSession {
     /// none, and then the change need not look them up), and the flow's members as users. One statement, as
     /// this runs for every change. Inside a transaction the flow's row (only it) is held until the transaction
     /// ends, so concurrent changes queue up; SQLite's single writer serializes them anyway. Outside one nothing
-    /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked.
+    /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked:
+    /// by the saving statement itself in a unit not yet begun (`Store.writeOptimistically`).
     public func flowForChange(_ reference: FlowReference) async throws -> FlowForChange? {
         let chosen: SQLQueryString =
             switch reference {
@@ -122,8 +138,13 @@ extension StoreSession {
             case .action(let id): "flows.id = (SELECT flow_id FROM flow_actions WHERE action_id = \(bind: id.key))"
             }
         let postgres = engine == .postgres
-        let locks = postgres && (sql as? PostgresStatements)?.transaction != nil
-        let lock: SQLQueryString = locks ? " FOR UPDATE OF flows" : ""
+        let saveCheck: StoredFlow.SaveCheck =
+            switch (sql as? PostgresStatements)?.transaction?.phase {
+            case .begun: .lockedUntilCommit
+            case .notBegun, .lastWriteNext: .inStatement
+            case .ended, nil: .answered
+            }
+        let lock: SQLQueryString = saveCheck == .lockedUntilCommit ? " FOR UPDATE OF flows" : ""
         let members: SQLQueryString =
             postgres
             ? "json_agg(json_build_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))::text"
@@ -143,7 +164,7 @@ extension StoreSession {
             let organization =
                 try row.optionalUUID("organization_id") == nil ? nil : Self.organization(from: row, prefix: "organization_")
             var stored = try storedFlow(from: row)
-            stored.lockedUntilCommit = locks
+            stored.saveCheck = saveCheck
             return FlowForChange(
                 stored: stored, organization: organization,
                 hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),

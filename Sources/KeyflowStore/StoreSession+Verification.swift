@@ -63,8 +63,10 @@ public struct JumioConnectionRecord: Sendable, Equatable {
 }
 
 extension StoreSession {
+    /// Stores a new attempt. On PostgreSQL, inside a transaction, it travels with the next write (see `carry`),
+    /// so the same transaction must not change the attempt afterwards.
     public func insertAttempt(_ record: AttemptRecord, callbackToken: String) async throws {
-        try await sql.raw(
+        try await carry(
             """
             INSERT INTO verification_attempts (id, organization_id, flow_id, action_id, data_center, callback_token_hash,
                 account_id, execution_id, open, created_at, next_check_at, check_count)
@@ -73,7 +75,7 @@ extension StoreSession {
                     \(bind: record.accountID), \(bind: record.executionID), 1, \(bind: record.createdAt.seconds),
                     \(bind: record.nextCheckAt.seconds), 0)
             """
-        ).run()
+        )
     }
 
     /// An attempt with its flow (nil if the flow is gone) in one statement: applying Jumio's answer to an
@@ -137,9 +139,8 @@ extension StoreSession {
     }
 
     public func markPurged(_ attemptID: UUID, at now: Date) async throws {
-        try await sql.raw(
-            "UPDATE verification_attempts SET purged_at = \(bind: now.seconds), open = 0 WHERE id = \(bind: attemptID.key)"
-        ).run()
+        try await carry(
+            "UPDATE verification_attempts SET purged_at = \(bind: now.seconds), open = 0 WHERE id = \(bind: attemptID.key)")
     }
 
     public func insert(_ connection: JumioConnectionRecord, createdBy: UUID) async throws {

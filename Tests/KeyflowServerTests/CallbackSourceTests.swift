@@ -22,8 +22,8 @@ struct CallbackSourceTests {
                         dataCenter: "US", accountID: "acc", executionID: "exe", open: true, createdAt: now,
                         nextCheckAt: now.addingTimeInterval(3600), checkCount: 0),
                     callbackToken: token)
-                if closed { try await db.closeAttempt(attemptID, at: now) }
             }
+            if closed { try await store.write { try await $0.closeAttempt(attemptID, at: now) } }
         }
         return (token, attemptID)
     }

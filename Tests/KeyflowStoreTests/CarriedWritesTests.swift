@@ -99,4 +99,53 @@ struct CarriedWritesTests {
             #expect(try await Self.labels(sql) == ["taken"])
         }
     }
+
+    /// Whether the session's current transaction has written anything (outside a transaction every statement
+    /// is one of its own, so never).
+    static func transactionHasWritten(_ sql: PostgresStatements) async throws -> Bool {
+        try await sql.raw("SELECT txid_current_if_assigned() IS NOT NULL AS written").first()?.decode(column: "written", as: Bool.self)
+            ?? false
+    }
+
+    @Test("a unit not begun reads on its own, and its last write carries everything held as one statement that commits itself")
+    func unitEndingWithOneStatement() async throws {
+        try await Self.withMarks { sql in
+            let unit = sql.beginningWhenNeeded
+            #expect(try await Self.labels(unit) == [])
+            try await unit.carry(Self.mark("a"))
+            try await unit.carry(Self.mark("b"))
+            unit.endWithNextWrite()
+            try await unit.raw(Self.mark("c")).run()
+            #expect(try await !Self.transactionHasWritten(sql))
+            #expect(try await Self.labels(sql) == ["a", "b", "c"])
+            await #expect(throws: StoreError.statementAfterLastWrite) { try await unit.carry(Self.mark("d")) }
+            try await unit.commit()
+            #expect(try await Self.labels(sql) == ["a", "b", "c"])
+        }
+    }
+
+    @Test("a unit not begun begins its transaction when it must send writes before its last; a rollback drops them")
+    func unitBeginningWhenNeeded() async throws {
+        try await Self.withMarks { sql in
+            let unit = sql.beginningWhenNeeded
+            try await unit.carry(Self.mark("a"))
+            #expect(try await Self.labels(unit) == ["a"])
+            #expect(try await Self.transactionHasWritten(unit))
+            try await unit.rollback()
+            #expect(try await Self.labels(sql) == [])
+        }
+    }
+
+    @Test("a unit's last statement failing writes nothing of the unit, and the connection goes on")
+    func unitFailingLastStatement() async throws {
+        try await Self.withMarks { sql in
+            try await sql.raw(Self.mark("taken")).run()
+            let unit = sql.beginningWhenNeeded
+            try await unit.carry(Self.mark("a"))
+            try await unit.carry(Self.mark("taken"))
+            await #expect(throws: (any Error).self) { try await unit.commit() }
+            try await unit.rollback()
+            #expect(try await Self.labels(sql) == ["taken"])
+        }
+    }
 }

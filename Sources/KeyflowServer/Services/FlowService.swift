@@ -23,16 +23,19 @@ struct FlowService: Sendable {
         try await change(reference, visibleTo: actor, alsoWrite: { _, _ in }) { flow, context, _ in try decide(&flow, context) }
     }
 
-    /// The one path by which a flow changes: lock and load, decide, save with the events (and whatever else
-    /// `alsoWrite` records in the same transaction), commit, then push the events to open streams.
-    /// `actor` nil is Keyflow itself (a verification result), which sees every flow.
+    /// The one path by which a flow changes: load, decide, save with the events (and whatever else
+    /// `alsoWrite` records in the same unit of work), commit, then push the events to open streams.
+    /// `actor` nil is Keyflow itself (a verification result), which sees every flow. The unit is optimistic
+    /// (`Store.writeOptimistically`): on PostgreSQL a change without webhook deliveries is its reads and one
+    /// statement, and runs again under a lock if someone saved the flow meanwhile, so `decide` and `alsoWrite`
+    /// may run twice and must act through the session only.
     func change(
         _ reference: FlowReference, visibleTo actor: Actor?,
         alsoWrite: @escaping @Sendable (Flow, StoreSession) async throws -> Void,
         _ decide: @escaping @Sendable (inout Flow, FlowContext, StoreSession) async throws -> [FlowEvent]
     ) async throws -> Outcome {
         let now = clock.now()
-        let outcome = try await store.write { db in
+        let outcome = try await store.writeOptimistically { db in
             guard let read = try await db.flowForChange(reference), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
             else { throw reference.notFound }
             let stored = read.stored
@@ -43,10 +46,7 @@ struct FlowService: Sendable {
             let events = try await decide(&flow, context, db)
             if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
-            let storedEvents = try await db.append(events, to: flow.id)
-            if read.hasWebhookEndpoints {
-                try await webhooks.enqueue(storedEvents, organizationID: flow.organizationID, in: db, now: now)
-            }
+            let storedEvents = try await append(events, to: flow, hasWebhookEndpoints: read.hasWebhookEndpoints, in: db, now: now)
             return Outcome(flow: flow, events: storedEvents, people: people)
         }
         hub.publish(outcome.events)
@@ -58,21 +58,30 @@ struct FlowService: Sendable {
         people ids: Set<UUID>
     ) async throws -> Outcome {
         let now = clock.now()
-        let outcome = try await store.write { db in
+        let outcome = try await store.writeOptimistically { db in
             let users = try await db.users(ids.union([actor.userID]))
             let people = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let organization = try await db.organizationForChange(actor.organizationID)
             let context = Self.context(people: people, organization: organization?.organization, now: now)
             let (flow, events) = try make(context)
             try await db.insert(flow, at: now)
-            let stored = try await db.append(events, to: flow.id)
-            if organization?.hasWebhookEndpoints == true {
-                try await webhooks.enqueue(stored, organizationID: flow.organizationID, in: db, now: now)
-            }
+            let stored = try await append(
+                events, to: flow, hasWebhookEndpoints: organization?.hasWebhookEndpoints == true, in: db, now: now)
             return Outcome(flow: flow, events: stored, people: people)
         }
         hub.publish(outcome.events)
         return outcome
+    }
+
+    /// A change's events, and their webhook deliveries if the organization has endpoints. Without those the
+    /// events are the unit's last write, which on PostgreSQL carries all of its writes as one statement.
+    private func append(
+        _ events: [FlowEvent], to flow: Flow, hasWebhookEndpoints: Bool, in db: StoreSession, now: Date
+    ) async throws -> [StoredEvent] {
+        guard hasWebhookEndpoints else { return try await db.lastWrite { try await $0.append(events, to: flow.id) } }
+        let stored = try await db.append(events, to: flow.id)
+        try await webhooks.enqueue(stored, organizationID: flow.organizationID, in: db, now: now)
+        return stored
     }
 
     /// The users a flow's decisions and views name: its members, its assignees and `extra`. Those among

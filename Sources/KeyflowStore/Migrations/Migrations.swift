@@ -21,6 +21,7 @@ extension Store {
             M0014_IndexFlowActionsByFlow(),
             M0015_IndexWebhookEndpointsByCreation(),
             M0016_DropJobsReadyIndex(),
+            M0017_CreateFlowVersionCheck(),
         ])
         return migrations
     }

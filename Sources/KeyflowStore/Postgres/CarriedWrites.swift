@@ -12,17 +12,47 @@ import Synchronization
 /// once, whether or not the statement reads it, and all of them see the same snapshot — so a write is carried
 /// only into another write, and a read first sends what is held on its own (see `PostgresStatements`).
 final class CarriedWrites: Sendable {
-    private let held = Mutex<[any SQLExpression]>([])
+    /// Where a unit of work stands with its transaction.
+    enum Phase: Sendable, Equatable {
+        /// `BEGIN` has been sent.
+        case begun
+        /// Nothing has been written yet and no `BEGIN` sent: reads run on their own, and a transaction begins
+        /// only when something must be sent before the unit's last write (see `Store.writeOptimistically`).
+        case notBegun
+        /// As `notBegun`, and the next write is the unit's last: it goes with everything held as one statement,
+        /// which commits itself.
+        case lastWriteNext
+        /// That last write has been sent; the unit is over.
+        case ended
+    }
+
+    private struct State {
+        var phase: Phase
+        var held: [any SQLExpression] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ phase: Phase) {
+        state = Mutex(State(phase: phase))
+    }
+
+    var phase: Phase {
+        get { state.withLock { $0.phase } }
+        set { state.withLock { $0.phase = newValue } }
+    }
+
+    var holdsWrites: Bool { state.withLock { !$0.held.isEmpty } }
 
     func hold(_ write: any SQLExpression) {
-        held.withLock { $0.append(write) }
+        state.withLock { $0.held.append(write) }
     }
 
     /// Everything held, which the caller now sends.
     func take() -> [any SQLExpression] {
-        held.withLock { writes in
-            defer { writes.removeAll(keepingCapacity: true) }
-            return writes
+        state.withLock { state in
+            defer { state.held.removeAll(keepingCapacity: true) }
+            return state.held
         }
     }
 }

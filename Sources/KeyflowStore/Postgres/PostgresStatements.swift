@@ -39,40 +39,94 @@ struct PostgresStatements: SQLDatabase {
     var queryLogLevel: Logger.Level? { .trace }
 
     /// The same connection once a transaction has begun on it.
-    var insideTransaction: PostgresStatements {
-        PostgresStatements(connection: connection, prepared: prepared, transaction: CarriedWrites(), logger: logger)
+    var insideTransaction: PostgresStatements { unit(.begun) }
+
+    /// The same connection for a unit of work whose `BEGIN` is put off until it is needed (see
+    /// `CarriedWrites.Phase.notBegun`).
+    var beginningWhenNeeded: PostgresStatements { unit(.notBegun) }
+
+    private func unit(_ phase: CarriedWrites.Phase) -> PostgresStatements {
+        PostgresStatements(connection: connection, prepared: prepared, transaction: CarriedWrites(phase), logger: logger)
     }
 
-    private var inTransaction: Bool { transaction != nil }
+    private var inTransaction: Bool { transaction?.phase == .begun }
 
     /// Runs `write` with the transaction's next write (or before its next read, or at commit) rather than on
     /// its own; outside a transaction, at once. For writes whose outcome nothing waits for: the statement
     /// that carries one cannot see its effect, so it must touch no row that statement touches.
     func carry(_ write: any SQLExpression) async throws {
-        guard let transaction else { return try await execute(sql: write) { _ in } }
+        guard let transaction, transaction.phase != .ended else { return try await execute(sql: write) { _ in } }
         transaction.hold(write)
     }
 
-    /// Sends the writes still held, then commits.
+    /// Sends the writes still held, then commits. A unit that never began sends them as one statement, which
+    /// commits itself.
     func commit() async throws {
-        try await raw("COMMIT").run()
+        switch transaction?.phase {
+        case .notBegun, .lastWriteNext:
+            transaction?.phase = .ended
+            guard let writes = transaction?.take(), let last = writes.last else { return }
+            try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
+        case .ended: return
+        case .begun, nil: try await raw("COMMIT").run()
+        }
     }
 
     /// Rolls back; the writes still held go with the transaction. (Sent like any statement, `ROLLBACK` would
     /// first send them, and after a failure that fails too, leaving the connection in the failed transaction.)
     func rollback() async throws {
+        guard inTransaction else {
+            _ = transaction?.take()
+            return
+        }
         try await plain("ROLLBACK")
+    }
+
+    /// Makes the next write the unit's last, when its `BEGIN` has not been needed so far: that write then goes
+    /// with everything held as one statement, which commits itself, and the unit may send nothing after it.
+    func endWithNextWrite() {
+        if transaction?.phase == .notBegun { transaction?.phase = .lastWriteNext }
     }
 
     /// A write (a statement opening with `INSERT`, `UPDATE`, `DELETE` or `WITH`) carries the writes held
     /// before it; anything else (a read, which must see them; `COMMIT`) sends them on their own first.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        if let transaction, transaction.phase != .begun {
+            if try await sendsWithoutBeginning(query, transaction, onRow) { return }
+        }
         guard let writes = transaction?.take(), let last = writes.last else { return try await send(query, onRow) }
         if Self.isWrite(serialize(query).sql) {
             return try await send(CarryingStatement(writes: writes, statement: query), onRow)
         }
-        try await send(writes.count == 1 ? last : CarryingStatement(writes: Array(writes.dropLast()), statement: last)) { _ in }
+        try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
         try await send(query, onRow)
+    }
+
+    /// In a unit not yet begun: sends a read that comes before any write, or the unit's last write with
+    /// everything held, and answers true; otherwise sends `BEGIN` (the unit is a transaction from here on) and
+    /// answers false.
+    private func sendsWithoutBeginning(
+        _ query: any SQLExpression, _ transaction: CarriedWrites, _ onRow: @escaping @Sendable (any SQLRow) -> Void
+    ) async throws -> Bool {
+        let phase = transaction.phase
+        guard phase != .ended else { throw StoreError.statementAfterLastWrite }
+        let write = Self.isWrite(serialize(query).sql)
+        if !write && !transaction.holdsWrites {
+            try await send(query, onRow)
+            return true
+        }
+        if write && phase == .lastWriteNext {
+            transaction.phase = .ended
+            try await send(Self.carrying(transaction.take(), by: query), onRow)
+            return true
+        }
+        try await plain("BEGIN")
+        transaction.phase = .begun
+        return false
+    }
+
+    private static func carrying(_ writes: [any SQLExpression], by statement: any SQLExpression) -> any SQLExpression {
+        writes.isEmpty ? statement : CarryingStatement(writes: writes, statement: statement)
     }
 
     private static func isWrite(_ sql: String) -> Bool {
