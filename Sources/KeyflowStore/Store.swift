@@ -147,17 +147,25 @@ public final class Store: Sendable {
     /// the unit's last write (`StoreSession.lastWrite`): a change then costs its reads and one statement,
     /// without `BEGIN` and `COMMIT` and the lock's write to the flow's row. If someone saved the flow meanwhile
     /// that statement fails as a whole, and the unit runs again as a `write`, whose lock lets nobody in
-    /// between. `body` may therefore run twice; it must do nothing but through `StoreSession` that a second
-    /// run would not set right.
+    /// between. On SQLite a flow read before the unit (`flowForChange(_:readBefore:)`) is checked by its save
+    /// in the same way, and a unit whose save finds the flow changed runs again. The second run reads afresh
+    /// (`StoreSession.readsAfresh`). `body` may therefore run twice; it must do nothing but through
+    /// `StoreSession` that a second run would not set right.
     @discardableResult
     public func writeOptimistically<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws
         -> T
     {
-        if let groupCommit { return try await groupCommit.write(body) }
+        if let groupCommit {
+            do {
+                return try await groupCommit.write(body)
+            } catch StoreError.concurrentUpdate {
+                return try await groupCommit.write { try await body($0.readingAfresh) }
+            }
+        }
         do {
             return try await withPostgresConnection { try await self.unit($0.beginningWhenNeeded, body) }
         } catch let error as PSQLError where Self.savedMeanwhile(error) {
-            return try await write(body)
+            return try await write { try await body($0.readingAfresh) }
         }
     }
 
@@ -258,12 +266,21 @@ public struct StoreSession: Sendable {
     /// The instance this session works for (`Store.instanceID`).
     let origin: UUID
     let decodedFlows: DecodedDocuments<Flow>
+    /// Set in an optimistic unit's second run: a flow read before the unit is not taken (see
+    /// `flowForChange(_:readBefore:)`).
+    private(set) var readsAfresh = false
 
     init(_ sql: any SQLDatabase, engine: StoreEngine, origin: UUID, decodedFlows: DecodedDocuments<Flow>) {
         self.sql = sql
         self.engine = engine
         self.origin = origin
         self.decodedFlows = decodedFlows
+    }
+
+    var readingAfresh: StoreSession {
+        var session = self
+        session.readsAfresh = true
+        return session
     }
 
     /// Runs `body`, whose first write is to be the unit's last (see `Store.writeOptimistically`): on PostgreSQL

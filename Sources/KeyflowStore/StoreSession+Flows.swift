@@ -131,45 +131,67 @@ extension StoreSession {
     /// ends, so concurrent changes queue up; SQLite's single writer serializes them anyway. Outside one nothing
     /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked:
     /// by the saving statement itself in a unit not yet begun (`Store.writeOptimistically`).
-    public func flowForChange(_ reference: FlowReference) async throws -> FlowForChange? {
-        let chosen: SQLQueryString =
-            switch reference {
-            case .flow(let id): "flows.id = \(bind: id.key)"
-            case .action(let id): "flows.id = (SELECT flow_id FROM flow_actions WHERE action_id = \(bind: id.key))"
-            }
-        let postgres = engine == .postgres
+    ///
+    /// `readBefore`, the same flow read earlier for this change (`attemptWithFlow`), is taken instead of
+    /// reading again when its save can be checked — in the first run of an optimistic unit, whose second run
+    /// (after someone saved the flow meanwhile) reads afresh.
+    public func flowForChange(_ reference: FlowReference, readBefore: FlowForChange? = nil) async throws -> FlowForChange? {
         let saveCheck: StoredFlow.SaveCheck =
             switch (sql as? PostgresStatements)?.transaction?.phase {
             case .begun: .lockedUntilCommit
             case .notBegun, .lastWriteNext: .inStatement
             case .ended, nil: .answered
             }
+        if var readBefore, !readsAfresh, saveCheck != .lockedUntilCommit, reference == .flow(readBefore.stored.flow.id) {
+            readBefore.stored.saveCheck = saveCheck
+            return readBefore
+        }
+        let chosen: SQLQueryString =
+            switch reference {
+            case .flow(let id): "flows.id = \(bind: id.key)"
+            case .action(let id): "flows.id = (SELECT flow_id FROM flow_actions WHERE action_id = \(bind: id.key))"
+            }
         let lock: SQLQueryString = saveCheck == .lockedUntilCommit ? " FOR UPDATE OF flows" : ""
-        let members: SQLQueryString =
-            postgres
-            ? "json_agg(json_build_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))::text"
-            : "json_group_array(json_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))"
         return try await sql.raw(
             """
-            SELECT flows.id, flows.version, flows.document, organizations.id AS organization_id,
-                   organizations.name AS organization_name, organizations.time_zone AS organization_time_zone,
-                   \(Self.hasLiveWebhookEndpoints(organizationColumn: "flows.organization_id")) AS has_webhook_endpoints,
-                   (SELECT \(members) FROM users WHERE users.id IN (
-                        SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS members
-            FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
+            SELECT \(flowForChangeColumns) FROM flows LEFT JOIN organizations ON organizations.id = flows.organization_id
             WHERE \(chosen)\(lock)
             """
-        ).first().map { row in
-            // The organization's columns are NULL when it is missing (the join is a LEFT JOIN).
-            let organization =
-                try row.optionalUUID("organization_id") == nil ? nil : Self.organization(from: row, prefix: "organization_")
-            var stored = try storedFlow(from: row)
-            stored.saveCheck = saveCheck
-            return FlowForChange(
-                stored: stored, organization: organization,
-                hasWebhookEndpoints: try row.decode(column: "has_webhook_endpoints", as: Bool.self),
-                members: try Self.users(fromJSON: try row.decode(column: "members", as: String?.self), flowID: stored.flow.id))
-        }
+        ).first().flatMap { try flowForChange(from: $0, saveCheck: saveCheck) }
+    }
+
+    /// What `flowForChange` reads, named apart from any other table's columns (`attemptWithFlow` reads them
+    /// with an attempt's), from `flows` joined with `organizations`.
+    var flowForChangeColumns: SQLQueryString {
+        let members: SQLQueryString =
+            engine == .postgres
+            ? "json_agg(json_build_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))::text"
+            : "json_group_array(json_array(users.id, users.organization_id, users.email, users.name, users.role, users.locale))"
+        return """
+            flows.id AS change_flow_id, flows.version AS change_version, flows.document AS change_document,
+            organizations.id AS change_organization_id, organizations.name AS change_organization_name,
+            organizations.time_zone AS change_organization_time_zone,
+            \(Self.hasLiveWebhookEndpoints(organizationColumn: "flows.organization_id")) AS change_has_webhook_endpoints,
+            (SELECT \(members) FROM users WHERE users.id IN (
+                SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS change_members
+            """
+    }
+
+    /// The flow of a row with `flowForChangeColumns`; nil when they are NULL (a `LEFT JOIN` that found none).
+    func flowForChange(from row: any SQLRow, saveCheck: StoredFlow.SaveCheck = .answered) throws -> FlowForChange? {
+        guard let id = try row.decode(column: "change_flow_id", as: String?.self) else { return nil }
+        // The organization's columns are NULL when it is missing (the join is a LEFT JOIN).
+        let organization =
+            try row.optionalUUID("change_organization_id") == nil
+            ? nil : Self.organization(from: row, prefix: "change_organization_")
+        var stored = try storedFlow(
+            id: id, document: try row.decode(column: "change_document", as: String.self),
+            version: try row.decode(column: "change_version", as: Int.self))
+        stored.saveCheck = saveCheck
+        return FlowForChange(
+            stored: stored, organization: organization,
+            hasWebhookEndpoints: try row.decode(column: "change_has_webhook_endpoints", as: Bool.self),
+            members: try Self.users(fromJSON: try row.decode(column: "change_members", as: String?.self), flowID: stored.flow.id))
     }
 
     /// Users written by `flowForChange` as JSON arrays of their columns (none: `NULL` on PostgreSQL).

@@ -78,22 +78,18 @@ extension StoreSession {
         )
     }
 
-    /// An attempt with its flow (nil if the flow is gone) in one statement: applying Jumio's answer to an
-    /// attempt needs both before it calls Jumio.
-    public func attemptWithFlow(_ id: UUID) async throws -> (attempt: AttemptRecord, flow: StoredFlow?)? {
+    /// An attempt with its flow as read for a change (nil if the flow is gone) in one statement: applying
+    /// Jumio's answer to an attempt needs the flow before it calls Jumio, and the change after it can take
+    /// this read (`flowForChange(_:readBefore:)`) instead of reading again.
+    public func attemptWithFlow(_ id: UUID) async throws -> (attempt: AttemptRecord, flow: FlowForChange?)? {
         try await sql.raw(
             """
-            SELECT verification_attempts.*, flows.version AS flow_version, flows.document AS flow_document
+            SELECT verification_attempts.*, \(flowForChangeColumns)
             FROM verification_attempts LEFT JOIN flows ON flows.id = verification_attempts.flow_id
+                LEFT JOIN organizations ON organizations.id = flows.organization_id
             WHERE verification_attempts.id = \(bind: id.key)
             """
-        ).first().map { row in
-            let attempt = try Self.attempt(from: row)
-            guard let document = try row.decode(column: "flow_document", as: String?.self) else { return (attempt, nil) }
-            let flow = try storedFlow(
-                id: attempt.flowID.key, document: document, version: try row.decode(column: "flow_version", as: Int.self))
-            return (attempt, flow)
-        }
+        ).first().map { row in (try Self.attempt(from: row), try flowForChange(from: row)) }
     }
 
     public func attempts(ofFlow flowID: UUID) async throws -> [AttemptRecord] {

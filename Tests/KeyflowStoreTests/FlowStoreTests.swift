@@ -44,7 +44,9 @@ struct FlowStoreTests {
             }
             let read = try await store.read { try await $0.attemptWithFlow(attempt.id) }
             #expect(read?.attempt == attempt)
-            #expect(read?.flow?.flow == flow)
+            #expect(read?.flow?.stored.flow == flow)
+            #expect(read?.flow?.organization == seed.org)
+            #expect(Set(read?.flow?.members.map(\.id) ?? []) == [seed.owner.id, seed.client.id])
             #expect(try await store.read { try await $0.attemptWithFlow(UUID.random()) } == nil)
             try await store.write { try await $0.closeAttempt(attempt.id, at: seed.now.addingTimeInterval(5)) }
             let closed = try await store.read { try await $0.attemptWithFlow(attempt.id) }

@@ -71,4 +71,41 @@ struct OptimisticChangeTests {
             #expect(messages == ["renamed to \(flow.name) (renamed meanwhile)", "completed"])
         }
     }
+
+    @Test(
+        "a flow read before the change is taken as it was read, unless someone saved the flow since: then the change runs again on a fresh read",
+        arguments: TestStores.configurations)
+    func readBefore(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            let flow = try await seed.storedFlow(in: store)
+            var before = try #require(try await store.read { try await $0.flowForChange(.flow(flow.id)) })
+            before.organization?.name = "as read before"
+            let taken = before
+            let organizationName = try await store.writeOptimistically { db -> String? in
+                try await db.flowForChange(.flow(flow.id), readBefore: taken)?.organization?.name
+            }
+            #expect(organizationName == "as read before")
+
+            try await store.write { try await Self.rename(flow.id, adding: " (renamed meanwhile)", in: $0, at: seed.now) }
+            let runs = Atomic(0)
+            try await store.writeOptimistically { db in
+                runs.add(1, ordering: .relaxed)
+                let read = try #require(try await db.flowForChange(.flow(flow.id), readBefore: taken))
+                var changed = read.stored.flow
+                _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
+                try await db.update(changed, from: read.stored, at: seed.now)
+                _ = try await db.lastWrite {
+                    try await $0.append([FlowEvent(kind: .message, text: "completed", at: seed.now)], to: flow.id)
+                }
+            }
+            #expect(runs.load(ordering: .relaxed) == 2)
+            let saved = try #require(try await store.read { try await $0.flow(flow.id) })
+            #expect(saved.version == 3)
+            #expect(saved.flow.name == flow.name + " (renamed meanwhile)")
+            #expect(saved.flow.actions[0].status == .completed)
+            let messages = try await store.read { try await $0.timeline(of: flow.id) }.map(\.event.text)
+            #expect(messages == ["renamed to \(flow.name) (renamed meanwhile)", "completed"])
+        }
+    }
 }

@@ -94,7 +94,7 @@ struct VerificationService: Sendable {
     func process(
         attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false, completion: JobCompletion? = nil
     ) async throws -> Bool {
-        guard let (record, stored) = try await store.read({ try await $0.attemptWithFlow(attemptID) }) else { return true }
+        guard let (record, read) = try await store.read({ try await $0.attemptWithFlow(attemptID) }) else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
             // nothing left to do, and is marked so.
@@ -105,7 +105,7 @@ struct VerificationService: Sendable {
             }
             return true
         }
-        guard let settings = stored?.flow.action(record.actionID)?.definition.jumio else { return true }
+        guard let settings = read?.stored.flow.action(record.actionID)?.definition.jumio else { return true }
         let connection = try await gateway.connection(for: settings, organizationID: record.organizationID, store: store).1
         let (execution, details) = try await retrieve(record, on: connection, expectProcessed: expectProcessed)
         let result = JumioGateway.result(status: execution, details: details)
@@ -115,7 +115,7 @@ struct VerificationService: Sendable {
         }
         let limit = gateway.configuration.attemptLimit
         let now = clock.now()
-        _ = try await flows.change(.flow(record.flowID), visibleTo: nil, alsoWrite: { _, db in
+        _ = try await flows.change(.flow(record.flowID), visibleTo: nil, readBefore: read, alsoWrite: { _, db in
             try await db.closeAttempt(attemptID, at: now)
             try await completion?.record(in: db, at: now)
         }) { flow, context, _ in

@@ -29,14 +29,16 @@ struct FlowService: Sendable {
     /// (`Store.writeOptimistically`): on PostgreSQL a change without webhook deliveries is its reads and one
     /// statement, and runs again under a lock if someone saved the flow meanwhile, so `decide` and `alsoWrite`
     /// may run twice and must act through the session only.
+    /// `readBefore` is the flow as read for this change before it (with the attempt a verification result is
+    /// for), taken instead of a second read unless the flow was saved since.
     func change(
-        _ reference: FlowReference, visibleTo actor: Actor?,
+        _ reference: FlowReference, visibleTo actor: Actor?, readBefore: FlowForChange? = nil,
         alsoWrite: @escaping @Sendable (Flow, StoreSession) async throws -> Void,
         _ decide: @escaping @Sendable (inout Flow, FlowContext, StoreSession) async throws -> [FlowEvent]
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.writeOptimistically { db in
-            guard let read = try await db.flowForChange(reference), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
+            guard let read = try await db.flowForChange(reference, readBefore: readBefore), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
             else { throw reference.notFound }
             let stored = read.stored
             var flow = stored.flow
@@ -44,7 +46,9 @@ struct FlowService: Sendable {
                 of: flow, extra: Set(actor.map { [$0.userID] } ?? []), known: read.members, in: db)
             let context = Self.context(people: people, organization: read.organization, now: now)
             let events = try await decide(&flow, context, db)
-            if flow != stored.flow { try await db.update(flow, from: stored, at: now) }
+            // A change with events saves the flow even if the flow itself is the same: the save is what checks
+            // that the events were decided on the flow as it stands.
+            if flow != stored.flow || !events.isEmpty { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
             let storedEvents = try await append(events, to: flow, hasWebhookEndpoints: read.hasWebhookEndpoints, in: db, now: now)
             return Outcome(flow: flow, events: storedEvents, people: people)
