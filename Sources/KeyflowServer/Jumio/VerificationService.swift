@@ -27,7 +27,8 @@ struct VerificationService: Sendable {
     func start(actionID: UUID, by actor: Actor, acceptLanguage: String?) async throws -> Started {
         try await starts.run(actionID) {
             let limit = gateway.configuration.attemptLimit
-            let (flow, context, actorLocale) = try await load(.action(actionID), for: actor)
+            let (read, context, actorLocale) = try await load(.action(actionID), for: actor)
+            let flow = read.stored.flow
             let flowID = flow.id
             let plan = try flow.planVerification(actionID, by: actor, attemptLimit: limit, context: context)
             if case .reuse(let live) = plan { return Started(attemptId: live.id, href: live.href, expiresAt: live.expiresAt) }
@@ -73,7 +74,7 @@ struct VerificationService: Sendable {
                 id: attemptID, organizationID: flow.organizationID, flowID: flowID, actionID: actionID,
                 dataCenter: region.rawValue, accountID: attempt.accountID, executionID: attempt.executionID, open: true,
                 createdAt: now, nextCheckAt: now.addingTimeInterval(gateway.configuration.reconcileAfter), checkCount: 0)
-            _ = try await flows.change(.flow(flowID), visibleTo: actor, alsoWrite: { _, db in
+            _ = try await flows.change(.flow(flowID), visibleTo: actor, readBefore: read, alsoWrite: { _, db in
                 try await db.insertAttempt(record, callbackToken: callbackToken)
             }) { flow, context, _ in
                 try flow.recordVerificationStarted(actionID, attempt: attempt, by: actor, context: context)
@@ -145,10 +146,12 @@ struct VerificationService: Sendable {
         var description: String { "Jumio's retrieval API still shows \(status); will look again" }
     }
 
-    /// The flow, what its decisions need, and the locale the actor chose (Jumio's pages are shown in it). The
-    /// flow comes with its organization and members in one statement; only people who are not members are
-    /// read besides.
-    private func load(_ reference: FlowReference, for actor: Actor) async throws -> (Flow, FlowContext, actorLocale: String?) {
+    /// The flow as read for a change (the change that records the attempt takes it), what its decisions need,
+    /// and the locale the actor chose (Jumio's pages are shown in it). The flow comes with its organization and
+    /// members in one statement; only people who are not members are read besides.
+    private func load(_ reference: FlowReference, for actor: Actor) async throws
+        -> (FlowForChange, FlowContext, actorLocale: String?)
+    {
         try await store.read { db in
             guard let read = try await db.flowForChange(reference), Access.canView(read.stored.flow, as: actor) else {
                 throw reference.notFound
@@ -156,7 +159,7 @@ struct VerificationService: Sendable {
             let flow = read.stored.flow
             let people = try await FlowService.people(of: flow, extra: [actor.userID], known: read.members, in: db)
             let context = FlowService.context(people: people, organization: read.organization, now: clock.now())
-            return (flow, context, people[actor.userID]?.locale)
+            return (read, context, people[actor.userID]?.locale)
         }
     }
 
