@@ -37,7 +37,9 @@ final class CallbackInbox: Sendable {
     init(store: Store, clock: AppClock, configuration: JumioConfiguration) {
         batcher = Batcher(maximum: Self.largestBatch) { arrivals in
             let now = clock.now()
-            return try await store.write { db in try await Self.record(arrivals, in: db, configuration: configuration, at: now) }
+            return try await store.writeOptimistically { db in
+                try await Self.record(arrivals, in: db, configuration: configuration, at: now)
+            }
         }
     }
 
@@ -45,7 +47,10 @@ final class CallbackInbox: Sendable {
         try await batcher.submit(arrival)
     }
 
-    /// Checks and stores one batch; answers a receipt per arrival, in order.
+    /// Checks and stores one batch; answers a receipt per arrival, in order. On PostgreSQL the tokens are read
+    /// before any transaction and the batch's rows go as one statement that commits itself (its jobs' `INSERT`
+    /// the last write, carrying the callbacks'): an attempt decided in between only means its callbacks queue
+    /// a job that finds it decided.
     static func record(_ arrivals: [Arrival], in db: StoreSession, configuration: JumioConfiguration, at now: Date)
         async throws -> [Receipt]
     {
@@ -62,13 +67,14 @@ final class CallbackInbox: Sendable {
                     attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source,
                     processed: !target.open)
             }, at: now)
-        var queued = try await db.enqueue(
+        var queued = try await db.lastWrite { try await $0.enqueue(
             accepted.filter { $0.1.open }.map { arrival, target in
                 UniqueJob(
                     queue: VerificationService.queue,
                     payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
                     runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
             }, now: now)
+        }
         return checked.map { arrival, target, accepted -> Receipt in
             guard let target else { return .unknownToken }
             guard accepted else { return .refused(attemptID: target.attemptID) }
