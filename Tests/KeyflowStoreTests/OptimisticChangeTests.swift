@@ -41,6 +41,28 @@ struct OptimisticChangeTests {
         }
     }
 
+    /// The flow's first action completed on `read`, with one message as the unit's last write.
+    static func completeFirstAction(of read: FlowForChange, in db: StoreSession, seed: Seed) async throws {
+        var changed = read.stored.flow
+        _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
+        try await db.update(changed, from: read.stored, at: seed.now)
+        _ = try await db.lastWrite {
+            try await $0.append([FlowEvent(kind: .message, text: "completed", at: seed.now)], to: changed.id)
+        }
+    }
+
+    /// After a rename that came between a change's read and its save: the change ran twice, and the flow has
+    /// both, with their two messages and nothing of the change's first run.
+    static func expectRenamedThenCompleted(_ flow: Flow, runs: Int, in store: Store) async throws {
+        #expect(runs == 2)
+        let saved = try #require(try await store.read { try await $0.flow(flow.id) })
+        #expect(saved.version == 3)
+        #expect(saved.flow.name == flow.name + " (renamed meanwhile)")
+        #expect(saved.flow.actions[0].status == .completed)
+        let messages = try await store.read { try await $0.timeline(of: flow.id) }.map(\.event.text)
+        #expect(messages == ["renamed to \(flow.name) (renamed meanwhile)", "completed"])
+    }
+
     @Test(
         "a flow saved between a change's read and its save: the change runs again, and only its second run is kept",
         .enabled(if: ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"] != nil, "needs PostgreSQL"))
@@ -55,20 +77,9 @@ struct OptimisticChangeTests {
                 if runs.add(1, ordering: .relaxed).newValue == 1 {
                     try await store.write { try await Self.rename(flow.id, adding: " (renamed meanwhile)", in: $0, at: seed.now) }
                 }
-                var changed = read.stored.flow
-                _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
-                try await db.update(changed, from: read.stored, at: seed.now)
-                _ = try await db.lastWrite {
-                    try await $0.append([FlowEvent(kind: .message, text: "completed", at: seed.now)], to: flow.id)
-                }
+                try await Self.completeFirstAction(of: read, in: db, seed: seed)
             }
-            #expect(runs.load(ordering: .relaxed) == 2)
-            let saved = try #require(try await store.read { try await $0.flow(flow.id) })
-            #expect(saved.version == 3)
-            #expect(saved.flow.name == flow.name + " (renamed meanwhile)")
-            #expect(saved.flow.actions[0].status == .completed)
-            let messages = try await store.read { try await $0.timeline(of: flow.id) }.map(\.event.text)
-            #expect(messages == ["renamed to \(flow.name) (renamed meanwhile)", "completed"])
+            try await Self.expectRenamedThenCompleted(flow, runs: runs.load(ordering: .relaxed), in: store)
         }
     }
 
@@ -91,21 +102,10 @@ struct OptimisticChangeTests {
             let runs = Atomic(0)
             try await store.writeOptimistically { db in
                 runs.add(1, ordering: .relaxed)
-                let read = try #require(try await db.flowForChange(.flow(flow.id), readBefore: taken))
-                var changed = read.stored.flow
-                _ = try changed.complete(changed.actions[0].id, by: Actor(seed.client), context: seed.context)
-                try await db.update(changed, from: read.stored, at: seed.now)
-                _ = try await db.lastWrite {
-                    try await $0.append([FlowEvent(kind: .message, text: "completed", at: seed.now)], to: flow.id)
-                }
+                try await Self.completeFirstAction(
+                    of: try #require(try await db.flowForChange(.flow(flow.id), readBefore: taken)), in: db, seed: seed)
             }
-            #expect(runs.load(ordering: .relaxed) == 2)
-            let saved = try #require(try await store.read { try await $0.flow(flow.id) })
-            #expect(saved.version == 3)
-            #expect(saved.flow.name == flow.name + " (renamed meanwhile)")
-            #expect(saved.flow.actions[0].status == .completed)
-            let messages = try await store.read { try await $0.timeline(of: flow.id) }.map(\.event.text)
-            #expect(messages == ["renamed to \(flow.name) (renamed meanwhile)", "completed"])
+            try await Self.expectRenamedThenCompleted(flow, runs: runs.load(ordering: .relaxed), in: store)
         }
     }
 }
