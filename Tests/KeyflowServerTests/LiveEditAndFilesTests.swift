@@ -45,6 +45,33 @@ struct LiveEditAndFilesTests {
         }
     }
 
+    @Test("twelve actions added to a running flow at the same moment all land, each once", arguments: TestServer.stores)
+    func simultaneousAdds(store: TestServer.StoreKind) async throws {
+        let server = try await TestServer.make(store)
+        try await server.run { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let adminID = try await admin.userID()
+            let flowID = try #require(try await admin.todoFlow(named: "Busy", titles: ["First"])[string: "id"])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...12 {
+                    group.addTask {
+                        _ = try await admin.object(
+                            .post, "/api/v1/flows/\(flowID)/actions",
+                            json: #"{"position": 2, "action": {"type": "todo", "title": "Added \#(index)", "assignee": {"userId": "\#(adminID)"}}}"#,
+                            expect: .created)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let flow = try await admin.object(.get, "/api/v1/flows/\(flowID)", expect: .ok)
+            let titles = flow[list: "actions"].compactMap { $0[string: "title"] }
+            #expect(titles.first == "First")
+            #expect(titles.sorted() == (["First"] + (1...12).map { "Added \($0)" }).sorted())
+            let timeline = try await admin.object(.get, "/api/v1/flows/\(flowID)/timeline", expect: .ok)
+            #expect(timeline[list: "items"].filter { $0[string: "kind"] == "actionInserted" }.count == 12)
+        }
+    }
+
     @Test("a template lists the references each position may use", arguments: TestServer.stores)
     func templateReferences(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)
