@@ -132,7 +132,7 @@ extension StoreSession {
     /// is locked (a lock would be written to the row and dropped with the statement), and a save is checked:
     /// by the saving statement itself in a unit not yet begun (`Store.writeOptimistically`).
     ///
-    /// `readBefore`, the same flow read earlier for this change (`attemptWithFlow`), is taken instead of
+    /// `readBefore`, the same flow read earlier for this change (with its attempt, or to plan it), is taken instead of
     /// reading again when its save can be checked — in the first run of an optimistic unit, whose second run
     /// (after someone saved the flow meanwhile) reads afresh.
     public func flowForChange(_ reference: FlowReference, readBefore: FlowForChange? = nil) async throws -> FlowForChange? {

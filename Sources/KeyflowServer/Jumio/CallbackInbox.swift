@@ -67,14 +67,13 @@ final class CallbackInbox: Sendable {
                     attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source,
                     processed: !target.open)
             }, at: now)
-        var queued = try await db.lastWrite { try await $0.enqueue(
-            accepted.filter { $0.1.open }.map { arrival, target in
-                UniqueJob(
-                    queue: VerificationService.queue,
-                    payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
-                    runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
-            }, now: now)
+        let jobs = accepted.filter { $0.1.open }.map { arrival, target in
+            UniqueJob(
+                queue: VerificationService.queue,
+                payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
+                runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
         }
+        var queued = try await db.lastWrite { try await $0.enqueue(jobs, now: now) }
         return checked.map { arrival, target, accepted -> Receipt in
             guard let target else { return .unknownToken }
             guard accepted else { return .refused(attemptID: target.attemptID) }

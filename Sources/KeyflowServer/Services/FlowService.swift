@@ -38,7 +38,8 @@ struct FlowService: Sendable {
     ) async throws -> Outcome {
         let now = clock.now()
         let outcome = try await store.writeOptimistically { db in
-            guard let read = try await db.flowForChange(reference, readBefore: readBefore), actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
+            guard let read = try await db.flowForChange(reference, readBefore: readBefore),
+                actor.map({ Access.canView(read.stored.flow, as: $0) }) ?? true
             else { throw reference.notFound }
             let stored = read.stored
             var flow = stored.flow
@@ -50,7 +51,8 @@ struct FlowService: Sendable {
             // that the events were decided on the flow as it stands.
             if flow != stored.flow || !events.isEmpty { try await db.update(flow, from: stored, at: now) }
             try await alsoWrite(flow, db)
-            let storedEvents = try await append(events, to: flow, hasWebhookEndpoints: read.hasWebhookEndpoints, in: db, now: now)
+            let storedEvents = try await append(
+                events, to: flow, hasWebhookEndpoints: read.hasWebhookEndpoints, in: db, now: now)
             return Outcome(flow: flow, events: storedEvents, people: people)
         }
         hub.publish(outcome.events)
