@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "Keyflow",
                 "KeyflowStore",
+                "KeyflowJSON",
                 "JumioKit",
                 "JumioSandbox",
                 "KeyflowMail",
@@ -156,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyflowStoreTests",
-            dependencies: ["KeyflowStore"],
+            dependencies: ["KeyflowStore", "KeyflowJSON"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -182,7 +182,7 @@ public struct JumioCallback: Codable, Sendable, Equatable {
     /// Decodes a callback body, unknown fields and statuses included.
     public static func decode(_ body: Data) throws(JumioError) -> JumioCallback {
         do {
-            return try JSONDecoder().decode(JumioCallback.self, from: body)
+            return try JSONCoding.decode(JumioCallback.self, from: body)
         } catch {
             throw .invalidResponse("the callback body is not a Jumio callback: \(error)")
         }

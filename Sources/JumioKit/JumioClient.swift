@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 import Logging
 
 /// How the client behaves toward Jumio; the defaults follow Jumio's documented limits.
@@ -86,7 +87,7 @@ public final class JumioClient: Sendable {
     ) async throws(JumioError) -> JumioAccountResponse {
         if let problem = request.problem() { throw .invalidRequest(problem) }
         let body: Data
-        do { body = try JSONEncoder().encode(request) } catch { throw .invalidRequest("\(error)") }
+        do { body = try JSONCoding.encodedData(request) } catch { throw .invalidRequest("\(error)") }
         let response = try await perform(
             "account.\(method == "POST" ? "create" : "update")", on: connection, pacing: .initiation
         ) { token in
@@ -189,7 +190,7 @@ extension JumioClient {
 
     static func decode<T: Decodable>(_ type: T.Type, _ response: JumioHTTPResponse) throws(JumioError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: response.body)
+            return try JSONCoding.decode(type, from: response.body)
         } catch {
             throw .invalidResponse("\(T.self): \(error)")
         }

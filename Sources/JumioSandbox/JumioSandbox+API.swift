@@ -1,5 +1,6 @@
 import Foundation
 import JumioKit
+import KeyflowJSON
 
 extension JumioSandbox {
     /// `POST /oauth2/token`: Basic auth and `grant_type=client_credentials`; the same token until it expires.
@@ -62,7 +63,7 @@ extension JumioSandbox {
     func initiate(_ body: Data, accountID existing: String?) throws(SandboxError) -> JumioAccountResponse {
         let request: JumioAccountRequest
         do {
-            request = try JSONDecoder().decode(JumioAccountRequest.self, from: body)
+            request = try JSONCoding.decode(JumioAccountRequest.self, from: body)
         } catch {
             throw .badRequest("The request body is invalid: \(error)")
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JumioKit
+import KeyflowJSON
 import NIOCore
 import NIOFoundationCompat
 
@@ -95,7 +96,7 @@ extension JumioSandbox {
     ) {
         guard let url = execution.callbackURL else { return }
         if state.faults.dropCallbackRate > 0, Double.random(in: 0..<1) < state.faults.dropCallbackRate { return }
-        guard let body = try? JSONEncoder().encode(execution.callback(status: status, base: base, at: now)) else { return }
+        guard let body = try? JSONCoding.encodedData(execution.callback(status: status, base: base, at: now)) else { return }
         let copies = state.faults.duplicateCallbacks ? 2 : 1
         for _ in 0..<copies { state.pendingCallbacks.append(PendingCallback(url: url, body: body, attempt: 0, notBefore: now)) }
     }

@@ -87,7 +87,7 @@ extension JumioSandbox {
     }
 
     static func json(_ value: some Encodable) throws -> Response {
-        json(bytes: try JSONEncoder().encode(value))
+        json(bytes: try JSONCoding.encoded(value))
     }
 
     /// A free-form answer (a retrieval's details, a token, an error), written without `Codable`.

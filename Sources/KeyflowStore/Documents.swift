@@ -1,19 +1,25 @@
 import Foundation
+import KeyflowJSON
 import SQLKit
 
 /// JSON documents as the store writes them: dates as exact numbers, so a document reads back equal.
 enum Documents {
     static func encode(_ value: some Encodable) throws -> String {
-        try DocumentEncoder.encode(value)
+        try JSONCoding.encodedText(value)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: String) throws -> T {
         do {
-            return try DocumentDecoder.decode(type, from: text)
+            return try JSONCoding.decode(type, from: text)
         } catch {
             throw StoreError.corruptRecord(entity: entity, id: id, reason: "\(error)")
         }
     }
+}
+
+extension UUID {
+    /// An id as the store writes it: lower-case text, on both engines.
+    var key: String { text(uppercase: false) }
 }
 
 extension Date {
@@ -23,14 +29,14 @@ extension Date {
 extension SQLRow {
     func uuid(_ column: String) throws -> UUID {
         let text = try decode(column: column, as: String.self)
-        guard let id = UUID(key: text) else {
+        guard let id = UUID(text: text) else {
             throw StoreError.corruptRecord(entity: column, id: text, reason: "not a UUID")
         }
         return id
     }
 
     func optionalUUID(_ column: String) throws -> UUID? {
-        try decode(column: column, as: String?.self).flatMap(UUID.init(key:))
+        try decode(column: column, as: String?.self).flatMap(UUID.init(text:))
     }
 
     func date(_ column: String) throws -> Date {

@@ -1,8 +1,4 @@
-/// Hexadecimal digits as UTF-8, made once: digests and ids write them.
-enum HexadecimalDigits {
-    static let lower = Array("0123456789abcdef".utf8)
-    static let upper = Array("0123456789ABCDEF".utf8)
-}
+import KeyflowJSON
 
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits a byte (digests as stored and shown).

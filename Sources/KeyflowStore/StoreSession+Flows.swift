@@ -1,5 +1,6 @@
 import Foundation
 import Keyflow
+import KeyflowJSON
 import SQLKit
 
 /// A flow read for a change: see `StoreSession.flowForChange`.
@@ -198,8 +199,8 @@ extension StoreSession {
     private static func users(fromJSON text: String?, flowID: UUID) throws -> [User] {
         guard let text else { return [] }
         return try Documents.decode([[String?]].self, text, entity: "flow members", id: flowID.uuidString).map { columns in
-            guard columns.count == 6, let id = columns[0].flatMap(UUID.init(key:)),
-                let organizationID = columns[1].flatMap(UUID.init(key:)), let email = columns[2], let name = columns[3]
+            guard columns.count == 6, let id = columns[0].flatMap(UUID.init(text:)),
+                let organizationID = columns[1].flatMap(UUID.init(text:)), let email = columns[2], let name = columns[3]
             else {
                 throw StoreError.corruptRecord(entity: "flow members", id: flowID.uuidString, reason: "a member is not a user's columns")
             }

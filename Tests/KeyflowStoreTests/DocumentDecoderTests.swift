@@ -2,13 +2,20 @@ import Foundation
 import Keyflow
 import Testing
 
+@testable import KeyflowJSON
 @testable import KeyflowStore
 
 /// The store's JSON reader: it reads what the store writes exactly as `JSONDecoder` does, and refuses what
-/// `JSONDecoder` refuses.
+/// `JSONDecoder` refuses. Refusals are checked on the tree's decoder alone (`fromTree`), since `JSONCoding`
+/// reads a refused value again with `JSONDecoder` for its error.
 @Suite("Document decoder")
 struct DocumentDecoderTests {
     typealias Everything = DocumentEncoderTests.Everything
+
+    /// The value read from the parsed tree alone, without `JSONDecoder` behind it.
+    func fromTree<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONTreeDecoder.decode(type, from: JSONValue(parsing: text))
+    }
 
     struct Flag: Codable { var flag: Bool }
     struct Count: Codable { var count: Int }
@@ -33,16 +40,16 @@ struct DocumentDecoderTests {
         var value = Everything()
         value.integers = [-9_007_199_254_740_991, -1, 0, 9_007_199_254_740_991]
         value.unsigned = 42
-        let text = try DocumentEncoder.encode(value)
-        #expect(try DocumentDecoder.fromTree(Everything.self, text) == value)
+        let text = try JSONCoding.encodedText(value)
+        #expect(try fromTree(Everything.self, text) == value)
     }
 
     @Test("integers beyond 2^53 are read exactly, by JSONDecoder")
     func exactIntegers() throws {
         let value = Everything()
-        let text = try DocumentEncoder.encode(value)
-        #expect(throws: NeedsExactNumbers.self) { try DocumentDecoder.fromTree(Everything.self, text) }
-        let read = try DocumentDecoder.decode(Everything.self, from: text)
+        let text = try JSONCoding.encodedText(value)
+        #expect(throws: NeedsExactNumbers.self) { try fromTree(Everything.self, text) }
+        let read = try JSONCoding.decode(Everything.self, from: text)
         #expect(read == value)
         #expect(read.integers == [.min, -1, 0, .max])
         #expect(read.unsigned == .max)
@@ -55,24 +62,25 @@ struct DocumentDecoderTests {
             FormField(name: "country", label: "Country", type: .choice, required: true, options: ["CH", "DE"]),
         ])
         flow.actions[1].definition.due = DuePolicy(kind: .days, days: 3, excludeWeekends: true)
-        let text = try DocumentEncoder.encode(flow)
-        #expect(try DocumentDecoder.fromTree(Flow.self, text) == flow)
-        #expect(try DocumentDecoder.fromTree(Flow.self, String(decoding: JSONEncoder().encode(flow), as: UTF8.self)) == flow)
+        let text = try JSONCoding.encodedText(flow)
+        #expect(try fromTree(Flow.self, text) == flow)
+        #expect(try fromTree(Flow.self, String(decoding: JSONEncoder().encode(flow), as: UTF8.self)) == flow)
     }
 
     @Test("null items and explicit optionals read as nil; ids read in either case")
     func optionalsAndIds() throws {
-        #expect(try DocumentDecoder.fromTree(Holes.self, #"{"items": ["a", null, "b"], "explicit": null}"#)
+        #expect(try fromTree(Holes.self, #"{"items": ["a", null, "b"], "explicit": null}"#)
             == Holes(items: ["a", nil, "b"], explicit: nil))
         let id = UUID.random()
-        #expect(try DocumentDecoder.fromTree([UUID].self, #"["\#(id.uuidString)", "\#(id.uuidString.lowercased())"]"#) == [id, id])
+        #expect(try fromTree([UUID].self, #"["\#(id.uuidString)", "\#(id.uuidString.lowercased())"]"#) == [id, id])
     }
 
     @Test("a value of the wrong kind is refused, as JSONDecoder refuses it", arguments: [
         #"{"flag": 1}"#, #"{"flag": "true"}"#, #"{"flag": null}"#, #"{}"#,
     ])
     func wrongBoolean(text: String) {
-        #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Flag.self, from: text) }
+        #expect(throws: DecodingError.self) { try fromTree(Flag.self, text) }
+        #expect(throws: DecodingError.self) { try JSONCoding.decode(Flag.self, from: text) }
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Flag.self, from: Data(text.utf8)) }
     }
 
@@ -96,27 +104,36 @@ struct DocumentDecoderTests {
         let standard = try? JSONDecoder().decode(Maybe.self, from: Data(text.utf8))
         #expect(standard == expected)
         if let expected {
-            #expect(try DocumentDecoder.decode(Maybe.self, from: text) == expected)
+            #expect(try fromTree(Maybe.self, text) == expected)
         } else {
-            #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Maybe.self, from: text) }
+            #expect(throws: DecodingError.self) { try fromTree(Maybe.self, text) }
         }
     }
 
     @Test("numbers: a fraction is not an integer, text is not a number")
     func wrongNumbers() {
-        #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Count.self, from: #"{"count": 1.5}"#) }
-        #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Count.self, from: #"{"count": 300000000000000000000}"#) }
-        #expect(throws: DecodingError.self) { try DocumentDecoder.decode(Amount.self, from: #"{"amount": "12"}"#) }
-        #expect(throws: DecodingError.self) { try DocumentDecoder.decode([UUID].self, from: #"["not-an-id"]"#) }
+        #expect(throws: DecodingError.self) { try fromTree(Count.self, #"{"count": 1.5}"#) }
+        #expect(throws: (any Error).self) { try fromTree(Count.self, #"{"count": 300000000000000000000}"#) }
+        #expect(throws: DecodingError.self) { try JSONCoding.decode(Count.self, from: #"{"count": 300000000000000000000}"#) }
+        #expect(throws: DecodingError.self) { try fromTree(Amount.self, #"{"amount": "12"}"#) }
+        #expect(throws: DecodingError.self) { try fromTree([UUID].self, #"["not-an-id"]"#) }
     }
 
-    @Test("a missing field is named in the error; text that is not JSON is refused")
+    struct Wrapper: Codable { var inner: [Count] }
+
+    @Test("an error names the path to the field at fault; text that is not JSON is refused")
     func errors() {
         #expect {
-            try DocumentDecoder.decode(Count.self, from: "{}")
+            try JSONCoding.decode(Count.self, from: "{}")
         } throws: { error in
             "\(error)".contains("\"count\"")
         }
-        #expect(throws: (any Error).self) { try DocumentDecoder.decode(Count.self, from: #"{"count": "#) }
+        #expect {
+            try JSONCoding.decode(Wrapper.self, from: #"{"inner": [{"count": 1}, {"count": "2"}]}"#)
+        } throws: { error in
+            guard case DecodingError.typeMismatch(_, let context) = error else { return false }
+            return context.codingPath.map(\.stringValue) == ["inner", "Index 1", "count"]
+        }
+        #expect(throws: (any Error).self) { try JSONCoding.decode(Count.self, from: #"{"count": "#) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Keyflow
 import Testing
 
+@testable import KeyflowJSON
 @testable import KeyflowStore
 
 /// The store's JSON writer: what it writes reads back to the same value, and is the same JSON as
@@ -75,7 +76,7 @@ struct DocumentEncoderTests {
     @Test("every kind of value reads back equal, and is the JSON JSONEncoder writes")
     func everything() throws {
         let value = Everything()
-        let text = try DocumentEncoder.encode(value)
+        let text = try JSONCoding.encodedText(value)
         #expect(try JSONDecoder().decode(Everything.self, from: Data(text.utf8)) == value)
         #expect(try Self.sameJSON(text, JSONEncoder().encode(value)), "\(text)")
     }
@@ -88,7 +89,7 @@ struct DocumentEncoderTests {
             FormField(name: "country", label: "Country", type: .choice, required: true, options: ["CH", "DE"]),
         ])
         flow.actions[1].definition.due = DuePolicy(kind: .days, days: 3, excludeWeekends: true)
-        let text = try DocumentEncoder.encode(flow)
+        let text = try JSONCoding.encodedText(flow)
         #expect(try JSONDecoder().decode(Flow.self, from: Data(text.utf8)) == flow)
         #expect(try Self.sameJSON(text, JSONEncoder().encode(flow)))
         #expect(try Documents.decode(Flow.self, Documents.encode(flow), entity: "flow", id: "f") == flow)
@@ -96,16 +97,16 @@ struct DocumentEncoderTests {
 
     @Test("a number JSON cannot hold is refused", arguments: [Double.nan, .infinity, -.infinity])
     func notANumber(value: Double) {
-        #expect(throws: EncodingError.self) { try DocumentEncoder.encode([value]) }
+        #expect(throws: EncodingError.self) { try JSONCoding.encodedText([value]) }
     }
 
     @Test("top-level values of every shape")
     func topLevel() throws {
-        #expect(try DocumentEncoder.encode("a\"b") == #""a\"b""#)
-        #expect(try DocumentEncoder.encode(42) == "42")
-        #expect(try DocumentEncoder.encode([String]()) == "[]")
-        #expect(try DocumentEncoder.encode(Nothing()) == "{}")
-        #expect(try DocumentEncoder.encode(["k": ["v"]]) == #"{"k":["v"]}"#)
-        #expect(try DocumentEncoder.encode(String?.none) == "null")
+        #expect(try JSONCoding.encodedText("a\"b") == #""a\"b""#)
+        #expect(try JSONCoding.encodedText(42) == "42")
+        #expect(try JSONCoding.encodedText([String]()) == "[]")
+        #expect(try JSONCoding.encodedText(Nothing()) == "{}")
+        #expect(try JSONCoding.encodedText(["k": ["v"]]) == #"{"k":["v"]}"#)
+        #expect(try JSONCoding.encodedText(String?.none) == "null")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 import Testing
 
 @testable import KeyflowStore
@@ -12,8 +13,8 @@ struct UUIDTextTests {
             let id = UUID()
             #expect(id.key == id.uuidString.lowercased())
             #expect(id.text(uppercase: true) == id.uuidString)
-            #expect(UUID(key: id.key) == id)
-            #expect(UUID(key: id.uuidString) == id)
+            #expect(UUID(text: id.key) == id)
+            #expect(UUID(text: id.uuidString) == id)
         }
     }
 
@@ -22,6 +23,6 @@ struct UUIDTextTests {
         "4c43fbb2cbd8-4a13-8552-e3876d51dd25-", "4c43fbb2-cbd8-4a13-8552-e3876d51dg25", "{4c43fbb2-cbd8-4a13-8552-e3876d51dd2}",
     ])
     func rejects(text: String) {
-        #expect(UUID(key: text) == nil)
+        #expect(UUID(text: text) == nil)
     }
 }

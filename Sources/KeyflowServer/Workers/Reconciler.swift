@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 import KeyflowStore
 import Logging
 import ServiceLifecycle
@@ -56,9 +57,9 @@ struct VerificationJob: Codable, Sendable {
     /// The status the callback announced (a hint only; Jumio's retrieval API decides).
     var hint: String?
 
-    func encoded() -> String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    func encoded() -> String { try! JSONCoding.encodedText(self) }
 
     static func decode(_ payload: String) throws -> VerificationJob {
-        try JSONDecoder().decode(VerificationJob.self, from: Data(payload.utf8))
+        try JSONCoding.decode(VerificationJob.self, from: payload)
     }
 }

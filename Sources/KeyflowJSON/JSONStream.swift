@@ -1,18 +1,4 @@
 import Foundation
-import KeyflowJSON
-
-/// Writes an `Encodable` value as JSON in one pass, straight into bytes. `JSONEncoder` first builds a tree of
-/// every value (a dictionary per object) and then writes the tree; for a flow, saved on every change, that
-/// was most of the cost of saving it. The output reads back with `JSONDecoder` exactly as `JSONEncoder`'s
-/// does: dates as seconds since 2001 (`deferredToDate`), `Data` as base64, URLs as their text, UUIDs in upper
-/// case, keys in the order the value encodes them.
-enum DocumentEncoder {
-    static func encode(_ value: some Encodable) throws -> String {
-        let writer = JSONStream()
-        try writer.value(value)
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
-}
 
 /// The text written so far and the containers still open, innermost last.
 ///

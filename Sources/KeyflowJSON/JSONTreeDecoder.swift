@@ -1,24 +1,13 @@
 import Foundation
-import KeyflowJSON
 
-/// Reads a document the store wrote: the text parsed once into a `JSONValue` tree, then the value read from
-/// the tree. `JSONDecoder` spent most of its time in generic bookkeeping per field; a flow is read on every
-/// step of its verification. It reads what `DocumentEncoder` writes exactly as `JSONDecoder` does (dates as
-/// seconds since 2001, `Data` as base64, UUIDs in either case) and is as strict about kinds: a number is not a
+/// Reads a `Decodable` value from JSON text: the text parsed once into a `JSONValue` tree, then the value read
+/// from the tree. `JSONDecoder` spent most of its time in generic bookkeeping per field. It reads what
+/// `JSONStream` and `JSONEncoder` (default strategies) write exactly as `JSONDecoder` does (dates as seconds
+/// since 2001, `Data` as base64, UUIDs in either case) and is as strict about kinds: a number is not a
 /// boolean, a string is not a number.
-enum DocumentDecoder {
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        do {
-            return try fromTree(T.self, text)
-        } catch is NeedsExactNumbers {
-            // The tree holds numbers as `Double`; an integer beyond 2^53 or a `Decimal` needs the digits.
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
-        }
-    }
-
-    /// The value read from the parsed tree alone.
-    static func fromTree<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try TreeDecoder.read(T.self, from: try JSONValue(parsing: text))
+enum JSONTreeDecoder {
+    static func decode<T: Decodable>(_ type: T.Type, from tree: JSONValue) throws -> T {
+        try TreeDecoder.read(T.self, from: tree)
     }
 }
 
@@ -35,7 +24,7 @@ private struct TreeDecoder: Decoder {
     static func read<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         if T.self == String.self { return try string(value) as! T }
         if T.self == UUID.self {
-            guard let id = UUID(key: try string(value)) else { throw mismatch(T.self, value, "a UUID") }
+            guard let id = UUID(text: try string(value)) else { throw mismatch(T.self, value, "a UUID") }
             return id as! T
         }
         if T.self == Date.self { return Date(timeIntervalSinceReferenceDate: try number(value)) as! T }

@@ -1,11 +1,9 @@
 import Foundation
 
-/// Ids as the store writes and reads them: lower-case text, on both engines. Foundation formats and parses a
-/// UUID through `sprintf` and `sscanf`, which cost more than the whole of some statements; every bind and
-/// every id read takes one of these.
+/// Ids as text, written and read without Foundation, which formats and parses a UUID through `sprintf` and
+/// `sscanf`: that cost more than the whole of some of the store's statements, and every id in a document, a
+/// bind or a row takes one of these.
 extension UUID {
-    var key: String { text(uppercase: false) }
-
     /// The `8-4-4-4-12` hexadecimal form; Foundation's `uuidString` is the upper-case one.
     public func text(uppercase: Bool) -> String {
         let digits = uppercase ? HexadecimalDigits.upper : HexadecimalDigits.lower
@@ -27,7 +25,7 @@ extension UUID {
     }
 
     /// Reads `8-4-4-4-12` hexadecimal text in either case; nil for anything else.
-    init?(key text: String) {
+    public init?(text: String) {
         var text = text
         guard let id = text.withUTF8(Self.parse) else { return nil }
         self = id
@@ -61,4 +59,10 @@ extension UUID {
         default: nil
         }
     }
+}
+
+/// Hexadecimal digits as UTF-8, made once: digests and ids write them.
+public enum HexadecimalDigits {
+    public static let lower = Array("0123456789abcdef".utf8)
+    public static let upper = Array("0123456789ABCDEF".utf8)
 }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// `Codable` values to and from JSON text, as `JSONEncoder` and `JSONDecoder` with their default strategies
+/// write and read them, at a fraction of their cost: the encoder writes straight into bytes (`JSONEncoder`
+/// first builds a dictionary per object, then writes the tree), the decoder reads from a parsed `JSONValue`
+/// tree (`JSONDecoder`'s generic bookkeeping per field was most of its time). Flows are read and saved on
+/// every step of a verification, and every call to Jumio encodes a request and decodes an answer.
+///
+/// What the fast path cannot do exactly it leaves to Foundation: the tree holds numbers as `Double`, so an
+/// integer beyond 2^53 or a `Decimal` is read by `JSONDecoder`; and a value that fails to read is read again by
+/// `JSONDecoder`, whose error names the path to the field at fault (the tree's decoder keeps no path).
+public enum JSONCoding {
+    public static func encoded(_ value: some Encodable) throws -> [UInt8] {
+        let stream = JSONStream()
+        try stream.value(value)
+        return stream.bytes
+    }
+
+    public static func encodedText(_ value: some Encodable) throws -> String {
+        String(decoding: try encoded(value), as: UTF8.self)
+    }
+
+    public static func encodedData(_ value: some Encodable) throws -> Data {
+        Data(try encoded(value))
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        do {
+            return try JSONTreeDecoder.decode(type, from: JSONValue(parsing: text))
+        } catch {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        }
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        do {
+            return try JSONTreeDecoder.decode(type, from: JSONValue(parsing: data))
+        } catch {
+            return try JSONDecoder().decode(type, from: data)
+        }
+    }
+}
