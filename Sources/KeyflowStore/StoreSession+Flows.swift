@@ -42,13 +42,14 @@ extension StoreSession {
     /// Stores a new flow. On PostgreSQL its rows travel with the transaction's next write (the flow's first
     /// events), which the foreign keys allow: they are checked at the end of that statement.
     public func insert(_ flow: Flow, at now: Date) async throws {
+        let document = try documentRemembered(flow)
         try await carry(
             """
             INSERT INTO flows (id, organization_id, template_id, owner_id, name, status, version, document,
                                next_reminder_at, created_at, updated_at)
             VALUES (\(bind: flow.id.key), \(bind: flow.organizationID.key), \(bind: flow.templateID?.key),
                     \(bind: flow.ownerID.key), \(bind: flow.name), \(bind: flow.status.rawValue), 1,
-                    \(bind: try Documents.encode(flow)), \(bind: flow.nextReminderAt?.seconds),
+                    \(bind: document), \(bind: flow.nextReminderAt?.seconds),
                     \(bind: flow.createdAt.seconds), \(bind: now.seconds))
             """)
         try await syncIndexes(of: flow)
@@ -64,7 +65,7 @@ extension StoreSession {
             ? "keyflow_expect_version(version, \(bind: stored.version))" : "version = \(bind: stored.version)"
         let update: SQLQueryString = """
             UPDATE flows SET name = \(bind: flow.name), status = \(bind: flow.status.rawValue),
-                version = \(bind: stored.version + 1), document = \(bind: try Documents.encode(flow)),
+                version = \(bind: stored.version + 1), document = \(bind: try documentRemembered(flow)),
                 next_reminder_at = \(bind: flow.nextReminderAt?.seconds), updated_at = \(bind: now.seconds)
             WHERE id = \(bind: flow.id.key) AND \(versionMatches)
             """
@@ -79,6 +80,13 @@ extension StoreSession {
         if flow.memberIDs != stored.flow.memberIDs || flow.actions.map(\.id) != stored.flow.actions.map(\.id) {
             try await syncIndexes(of: flow)
         }
+    }
+
+    /// The flow's document, remembered as its decoded value for the next read.
+    private func documentRemembered(_ flow: Flow) throws -> String {
+        let document = try FlowDocument.encode(flow)
+        decodedFlows.remember(id: flow.id.key, text: document, value: flow)
+        return document
     }
 
     /// Flows with a reminder due at `now`, oldest first.
@@ -241,7 +249,7 @@ extension StoreSession {
 
     func storedFlow(id: String, document: String, version: Int) throws -> StoredFlow {
         StoredFlow(
-            flow: try decodedFlows.value(id: id, text: document) { try Documents.decode(Flow.self, $0, entity: "flow", id: id) },
+            flow: try decodedFlows.value(id: id, text: document) { try FlowDocument.decode($0, id: id) },
             version: version)
     }
 }

@@ -24,4 +24,21 @@ struct DecodedDocumentsTests {
         _ = read("a", "22")
         #expect(decodes.withLock { $0 } == 5, "the oldest entry was let go")
     }
+
+    @Test("a value remembered with the text written for it is read without decoding, until the stored text differs")
+    func rememberedOnWrite() {
+        let decodes = Mutex(0)
+        let cache = DecodedDocuments<Int>(capacity: 4)
+        func read(_ text: String) -> Int {
+            cache.value(id: "a", text: text) { text in
+                decodes.withLock { $0 += 1 }
+                return text.count
+            }
+        }
+        cache.remember(id: "a", text: "written", value: 42)
+        #expect(read("written") == 42)
+        #expect(decodes.withLock { $0 } == 0)
+        #expect(read("saved by someone else") == 21)
+        #expect(decodes.withLock { $0 } == 1)
+    }
 }

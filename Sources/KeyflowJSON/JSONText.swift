@@ -1,0 +1,71 @@
+import Foundation
+
+/// JSON written value by value, for a document whose coding is spelled out instead of left to `Codable`.
+/// Values are written as `JSONEncoder` (default strategies) writes them: ids in upper case, dates as seconds
+/// since 2001. Separators are placed by the writer: a value after a value is preceded by a comma, a key's value
+/// is not.
+public struct JSONText {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next key or item needs a comma before it.
+    private var afterValue = false
+
+    public init() { bytes.reserveCapacity(4096) }
+
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    public mutating func key(_ name: String) {
+        separate()
+        JSONLiteral.append(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        afterValue = false
+    }
+
+    public mutating func string(_ text: String) {
+        separate()
+        JSONLiteral.append(text, to: &bytes)
+        afterValue = true
+    }
+
+    public mutating func number(_ value: Double) throws {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) has no JSON form"))
+        }
+        separate()
+        JSONLiteral.append(value, to: &bytes)
+        afterValue = true
+    }
+
+    public mutating func integer(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        afterValue = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        afterValue = true
+    }
+
+    public mutating func id(_ id: UUID) { string(id.text(uppercase: true)) }
+
+    public mutating func date(_ date: Date) throws { try number(date.timeIntervalSinceReferenceDate) }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        afterValue = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        afterValue = true
+    }
+
+    private mutating func separate() {
+        if afterValue { bytes.append(UInt8(ascii: ",")) }
+    }
+}
