@@ -33,8 +33,15 @@ public enum JSONCoding {
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        guard let tree = try? JSONValue(parsing: data) else { return try JSONDecoder().decode(type, from: data) }
+        return try decode(type, from: tree, parsedFrom: data)
+    }
+
+    /// The value read from `tree`, already parsed from `data` (which `JSONDecoder` reads if the tree's reading
+    /// fails): for a caller that looks at the tree itself too.
+    public static func decode<T: Decodable>(_ type: T.Type, from tree: JSONValue, parsedFrom data: Data) throws -> T {
         do {
-            return try JSONTreeDecoder.decode(type, from: JSONValue(parsing: data))
+            return try JSONTreeDecoder.decode(type, from: tree)
         } catch {
             return try JSONDecoder().decode(type, from: data)
         }

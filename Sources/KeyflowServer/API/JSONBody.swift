@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeyflowJSON
 
 /// JSON in and out, with decoding errors that name the field at fault.
 enum JSONBody {
@@ -16,11 +17,10 @@ enum JSONBody {
             throw APIError.tooLarge("the body is larger than \(maximumBytes / 1024) KiB")
         }
         let data = Data(buffer: buffer)
+        guard let tree = try? JSONValue(parsing: data) else { throw APIError.badRequest("the body is not valid JSON") }
         do {
-            let value = try JSONDecoder().decode(type, from: data)
-            if let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-                let (path, known) = UnknownFields.first(in: json, decodedAs: value)
-            {
+            let value = try JSONCoding.decode(type, from: tree, parsedFrom: data)
+            if let (path, known) = UnknownFields.first(in: tree, decodedAs: value) {
                 let name = path.split(separator: ".").last.map(String.init) ?? path
                 throw APIError.badRequest(
                     "there is no field '\(name)' here; the fields are \(known.joined(separator: ", "))", field: path)

@@ -1,42 +1,77 @@
 import Foundation
 import Keyflow
+import KeyflowJSON
+import Synchronization
 
 /// Finds the first field of a JSON body that the decoded value has no place for, so a misspelt or invented
 /// field is refused with its path instead of being silently dropped. The value's stored properties (by
 /// reflection) are the fields it knows; dictionaries hold data, not fields, and are not checked.
 enum UnknownFields {
-    static func first(in json: Any, decodedAs value: Any, path: String = "") -> (path: String, known: [String])? {
-        let value = unwrapped(value)
-        if let transparent = value as? any TransparentJSON { return first(in: json, decodedAs: transparent.jsonValue, path: path) }
-        if let object = json as? [String: Any] {
+    /// Reflection runs only where the body has an object or an array: a leaf has no fields to check, and most
+    /// of a body's values are leaves.
+    static func first(in json: JSONValue, decodedAs value: Any, path: String = "") -> (path: String, known: [String])? {
+        switch json {
+        case .object(let object):
+            let value = unwrapped(value)
+            if let transparent = value as? any TransparentJSON { return first(in: json, decodedAs: transparent.jsonValue, path: path) }
             let mirror = Mirror(reflecting: value)
             guard mirror.displayStyle != .dictionary else { return nil }
-            let known = (value as? any NamedJSONKeys).map { type(of: $0).jsonKeys }
-                ?? mirror.children.compactMap(\.label)
-            let children = Dictionary(mirror.children.compactMap { child in child.label.map { ($0, child.value) } }) { first, _ in first }
+            let labels = labels(of: value, mirror)
+            let known = (value as? any NamedJSONKeys).map { type(of: $0).jsonKeys } ?? labels
             for key in object.keys.sorted() {
                 let at = path.isEmpty ? key : "\(path).\(key)"
                 guard known.contains(key) else { return (at, known) }
-                if let child = children[key], let nested = object[key], let found = first(in: nested, decodedAs: child, path: at) {
-                    return found
-                }
+                guard let nested = object[key], nested.hasFields, let offset = labels.firstIndex(of: key) else { continue }
+                let child = mirror.children[mirror.children.index(mirror.children.startIndex, offsetBy: offset)].value
+                if let found = first(in: nested, decodedAs: child, path: at) { return found }
             }
             return nil
-        }
-        if let array = json as? [Any], Mirror(reflecting: value).displayStyle == .collection {
-            for (index, (element, decoded)) in zip(array, Mirror(reflecting: value).children.map(\.value)).enumerated() {
+        case .array(let items):
+            let value = unwrapped(value)
+            if let transparent = value as? any TransparentJSON { return first(in: json, decodedAs: transparent.jsonValue, path: path) }
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .collection else { return nil }
+            for (index, (element, decoded)) in zip(items, mirror.children.map(\.value)).enumerated() where element.hasFields {
                 if let found = first(in: element, decodedAs: decoded, path: path.isEmpty ? "\(index + 1)" : "\(path).\(index + 1)") {
                     return found
                 }
             }
+            return nil
+        case .string, .number, .bool, .null:
+            return nil
         }
-        return nil
+    }
+
+    /// A struct's stored properties in order, found by reflection once per type: reading a mirror's children
+    /// demangles each field's type, and that was most of this check's cost (≈ 9 % of the server's CPU while
+    /// flows were being started). An enum's children depend on its case, so they are read every time.
+    private static let labelsByType = Mutex<[ObjectIdentifier: [String]]>([:])
+
+    private static func labels(of value: Any, _ mirror: Mirror) -> [String] {
+        guard mirror.displayStyle == .struct || mirror.displayStyle == .class else {
+            return mirror.children.compactMap(\.label)
+        }
+        let type = ObjectIdentifier(Swift.type(of: value))
+        if let labels = labelsByType.withLock({ $0[type] }) { return labels }
+        let labels = mirror.children.compactMap(\.label)
+        labelsByType.withLock { $0[type] = labels }
+        return labels
     }
 
     private static func unwrapped(_ value: Any) -> Any {
         let mirror = Mirror(reflecting: value)
         guard mirror.displayStyle == .optional, let some = mirror.children.first else { return value }
         return unwrapped(some.value)
+    }
+}
+
+extension JSONValue {
+    /// An object or an array: something that may hold a field the decoded value has no place for.
+    fileprivate var hasFields: Bool {
+        switch self {
+        case .object, .array: true
+        case .string, .number, .bool, .null: false
+        }
     }
 }
 
