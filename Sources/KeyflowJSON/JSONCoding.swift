@@ -10,8 +10,10 @@ import Foundation
 /// integer beyond 2^53 or a `Decimal` is read by `JSONDecoder`; and a value that fails to read is read again by
 /// `JSONDecoder`, whose error names the path to the field at fault (the tree's decoder keeps no path).
 public enum JSONCoding {
-    public static func encoded(_ value: some Encodable) throws -> [UInt8] {
-        let stream = JSONStream()
+    /// The value as JSON text: dates as seconds since 2001 (`JSONEncoder`'s default), or as ISO 8601 text
+    /// (its `.iso8601`), as the API writes them. Keys come in the order the value encodes them.
+    public static func encoded(_ value: some Encodable, datesAsISO8601: Bool = false) throws -> [UInt8] {
+        let stream = JSONStream(datesAsISO8601: datesAsISO8601)
         try stream.value(value)
         return stream.bytes
     }

@@ -9,7 +9,13 @@ final class JSONStream {
     @exclusivity(unchecked) var bytes: [UInt8] = []
     @exclusivity(unchecked) private var open: [(isObject: Bool, count: Int)] = []
 
-    init() { bytes.reserveCapacity(4096) }
+    /// Dates as ISO 8601 text (`JSONEncoder`'s `.iso8601`) instead of seconds since 2001.
+    let datesAsISO8601: Bool
+
+    init(datesAsISO8601: Bool = false) {
+        self.datesAsISO8601 = datesAsISO8601
+        bytes.reserveCapacity(4096)
+    }
 
     var depth: Int { open.count }
 
@@ -21,6 +27,7 @@ final class JSONStream {
         if T.self == URL.self { return string((value as! URL).absoluteString) }
         if T.self == Decimal.self { return bytes.append(contentsOf: (value as! Decimal).description.utf8) }
         if T.self == UUID.self { return string((value as! UUID).text(uppercase: true)) }
+        if T.self == Date.self, datesAsISO8601 { return ISO8601Text.append(value as! Date, to: &bytes) }
         let depth = open.count
         let start = bytes.count
         try value.encode(to: StreamEncoder(stream: self, depth: depth))
