@@ -40,11 +40,6 @@ struct DocumentObject {
         return bool
     }
 
-    func bool(_ key: String) throws(Refused) -> Bool {
-        guard let bool = try optionalBool(key) else { throw Refused() }
-        return bool
-    }
-
     func id(_ key: String) throws(Refused) -> UUID { try Self.id(required(key)) }
     func optionalID(_ key: String) throws(Refused) -> UUID? { try present(key).map(Self.id) }
 
