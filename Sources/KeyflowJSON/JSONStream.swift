@@ -76,9 +76,7 @@ final class JSONStream {
     func integer(_ value: some BinaryInteger) { bytes.append(contentsOf: String(value).utf8) }
 
     func number(_ value: Double) throws {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) has no JSON form"))
-        }
+        try JSONLiteral.requireFinite(value)
         JSONLiteral.append(value, to: &bytes)
     }
 

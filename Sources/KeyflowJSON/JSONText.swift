@@ -30,9 +30,7 @@ public struct JSONText {
     }
 
     public mutating func number(_ value: Double) throws {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) has no JSON form"))
-        }
+        try JSONLiteral.requireFinite(value)
         separate()
         JSONLiteral.append(value, to: &bytes)
         afterValue = true

@@ -42,6 +42,13 @@ extension JSONValue {
 public enum JSONLiteral {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// Refuses a number JSON has no form for (NaN, infinity), as `JSONEncoder` does.
+    static func requireFinite(_ number: Double) throws(EncodingError) {
+        guard number.isFinite else {
+            throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "\(number) has no JSON form"))
+        }
+    }
+
     /// Appends a finite number: whole numbers as integers ("31", not "31.0", as `JSONEncoder` and Jumio write
     /// them), the rest in Swift's shortest form that reads back to the same `Double`.
     public static func append(_ number: Double, to output: inout [UInt8]) {

@@ -96,6 +96,16 @@ struct FlowDocumentTests {
         }
     }
 
+    @Test("a number JSON has no form for is refused on save, never written as text that cannot be read back")
+    func nonFiniteRefused() {
+        var flow = Self.everyField()
+        flow.actions[0].verification?.attempts[0].riskScore = .nan
+        #expect(throws: EncodingError.self) { try FlowDocument.encode(flow) }
+        flow = Self.everyField()
+        flow.actions[0].outputs["riskScore"] = .number(.infinity)
+        #expect(throws: EncodingError.self) { try FlowDocument.encode(flow) }
+    }
+
     /// The paths of optionals left nil and collections left empty, through the model's own types. A field
     /// inside a collection counts as set when one of the elements sets it.
     static func unset(in value: Any, at path: String) -> [String] {
