@@ -37,8 +37,8 @@ public final class Store: Sendable {
     /// PostgreSQL's pool as seen from each event loop, made once: FluentKit makes a new database value (and a
     /// logger with its metadata) on every request for one.
     private let postgresPools: [any PostgresDatabase]
-    /// Recently decoded flow documents, shared by every session of this store.
-    let decodedFlows = DecodedDocuments<Flow>(capacity: 512)
+    /// What every session of this store remembers between units of work.
+    let memory = StoreMemory()
 
     public init(
         _ configuration: StoreConfiguration, logger: Logger,
@@ -96,9 +96,9 @@ public final class Store: Sendable {
             let writer = SQLiteDirect(handle: try SQLiteHandle(path: sqlitePath), logger: logger, eventLoop: eventLoop)
             self.writer = writer.handle
             readers = try SQLiteReaders(path: sqlitePath, count: min(System.coreCount, SQLiteReaders.maximum))
-            let (engine, origin, flows) = (configuration.engine, instanceID, decodedFlows)
+            let (engine, origin, shared) = (configuration.engine, instanceID, memory)
             groupCommit = GroupCommit(writer: writer, threadPool: threadPool) {
-                StoreSession($0, engine: engine, origin: origin, decodedFlows: flows)
+                StoreSession($0, engine: engine, origin: origin, memory: shared)
             }
         } else {
             writer = nil
@@ -188,7 +188,7 @@ public final class Store: Sendable {
     }
 
     private func session(_ sql: any SQLDatabase) -> StoreSession {
-        StoreSession(sql, engine: engine, origin: instanceID, decodedFlows: decodedFlows)
+        StoreSession(sql, engine: engine, origin: instanceID, memory: memory)
     }
 
     /// One connection of the PostgreSQL pool for `body`; its statements are prepared once per connection unless
@@ -265,16 +265,16 @@ public struct StoreSession: Sendable {
     public let engine: StoreEngine
     /// The instance this session works for (`Store.instanceID`).
     let origin: UUID
-    let decodedFlows: DecodedDocuments<Flow>
+    let memory: StoreMemory
     /// Set in an optimistic unit's second run: a flow read before the unit is not taken (see
     /// `flowForChange(_:readBefore:)`).
     private(set) var readsAfresh = false
 
-    init(_ sql: any SQLDatabase, engine: StoreEngine, origin: UUID, decodedFlows: DecodedDocuments<Flow>) {
+    init(_ sql: any SQLDatabase, engine: StoreEngine, origin: UUID, memory: StoreMemory) {
         self.sql = sql
         self.engine = engine
         self.origin = origin
-        self.decodedFlows = decodedFlows
+        self.memory = memory
     }
 
     var readingAfresh: StoreSession {
@@ -289,6 +289,11 @@ public struct StoreSession: Sendable {
     public func lastWrite<T: Sendable>(_ body: (StoreSession) async throws -> T) async throws -> T {
         (sql as? PostgresStatements)?.endWithNextWrite()
         return try await body(self)
+    }
+
+    /// Sends the writes carried so far (see `carry`), before a write that reads rows they may have written.
+    func sendCarriedWrites() async throws {
+        try await (sql as? PostgresStatements)?.sendHeldWrites()
     }
 
     /// Runs a write whose outcome nothing waits for: on PostgreSQL, inside a transaction, it travels with the

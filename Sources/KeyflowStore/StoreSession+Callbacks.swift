@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 import SQLKit
 
 /// A Jumio callback as stored in the durable inbox.
@@ -10,11 +11,11 @@ public struct StoredCallback: Sendable, Equatable {
     public var processedAt: Date?
 }
 
-/// The attempt a callback token was issued for: what a callback needs to be checked and stored.
+/// The attempt a callback token was issued for: what a callback needs to be checked before it is stored.
+/// Neither ever changes for a token.
 public struct CallbackTarget: Sendable, Equatable {
     public var attemptID: UUID
     public var dataCenter: String
-    public var open: Bool
 }
 
 /// A callback on its way into the inbox.
@@ -23,52 +24,186 @@ public struct NewCallback: Sendable, Equatable {
     public var body: String
     public var statusHint: String?
     public var remoteAddress: String?
-    /// Dealt with on arrival (its attempt is already decided), so no job will look at it.
-    public var processed: Bool
+    /// The job that looks into it, queued only while its attempt is open.
+    public var job: UniqueJob?
 
-    public init(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?, processed: Bool = false) {
+    public init(attemptID: UUID, body: String, statusHint: String?, remoteAddress: String?, job: UniqueJob? = nil) {
         self.attemptID = attemptID
         self.body = body
         self.statusHint = statusHint
         self.remoteAddress = remoteAddress
-        self.processed = processed
+        self.job = job
     }
 }
 
+/// What storing a batch of callbacks found and did.
+public struct StoredCallbacks: Sendable, Equatable {
+    /// Whether each attempt was open when its callbacks were stored; an attempt missing here does not exist,
+    /// and nothing about it was stored.
+    public var open: [UUID: Bool] = [:]
+    /// The unique keys of the jobs queued now (not those already in the queue).
+    public var queued: Set<String> = []
+}
+
 extension StoreSession {
-    /// The attempts these callback tokens were issued for, by token, in one statement; unknown tokens are absent.
+    /// The attempts these callback tokens were issued for, by token; unknown tokens are absent. Tokens seen
+    /// before are answered from memory (`StoreMemory.callbackTargets`), the rest read in one statement.
     public func callbackTargets(tokens: some Sequence<String>) async throws -> [String: CallbackTarget] {
-        var tokensByHash: [String: String] = [:]
-        for token in tokens { tokensByHash[Self.hash(token: token)] = token }
-        guard !tokensByHash.isEmpty else { return [:] }
-        let hashes = SQLList(tokensByHash.keys.map { SQLBind($0) })
         var targets: [String: CallbackTarget] = [:]
+        var unseenByHash: [String: String] = [:]
+        for token in tokens where targets[token] == nil {
+            let hash = Self.hash(token: token)
+            if let known = memory.callbackTargets[hash] {
+                targets[token] = known
+            } else {
+                unseenByHash[hash] = token
+            }
+        }
+        guard !unseenByHash.isEmpty else { return targets }
+        let hashes = SQLList(unseenByHash.keys.map { SQLBind($0) })
         for row in try await sql.raw(
-            "SELECT id, data_center, open, callback_token_hash FROM verification_attempts WHERE callback_token_hash IN (\(hashes))"
+            "SELECT id, data_center, callback_token_hash FROM verification_attempts WHERE callback_token_hash IN (\(hashes))"
         ).all() {
-            guard let token = tokensByHash[try row.decode(column: "callback_token_hash", as: String.self)] else { continue }
-            targets[token] = CallbackTarget(
-                attemptID: try row.uuid("id"), dataCenter: try row.decode(column: "data_center", as: String.self),
-                open: try row.decode(column: "open", as: Int.self) != 0)
+            let hash = try row.decode(column: "callback_token_hash", as: String.self)
+            guard let token = unseenByHash[hash] else { continue }
+            let target = CallbackTarget(attemptID: try row.uuid("id"), dataCenter: try row.decode(column: "data_center", as: String.self))
+            memory.callbackTargets.remember(target, for: hash)
+            targets[token] = target
         }
         return targets
     }
 
-    /// Stores callbacks in one statement, in order. On PostgreSQL the statement travels with the transaction's
-    /// next write (a batch's jobs).
-    public func insertCallbacks(_ callbacks: [NewCallback], at now: Date) async throws {
-        guard !callbacks.isEmpty else { return }
-        let rows = callbacks.map { callback -> SQLQueryString in
-            """
-            (\(bind: callback.attemptID.key), \(bind: now.seconds), \(bind: callback.remoteAddress), \(bind: callback.body),
-             \(bind: callback.statusHint), \(bind: callback.processed ? now.seconds : nil))
-            """
+    /// Stores callbacks in order: those about an open attempt with their jobs (a job whose key is already
+    /// queued, or given earlier in the list, is left out), those about a decided attempt as dealt with. On
+    /// PostgreSQL it is one statement, which reads the attempts in the same snapshot it writes with.
+    public func storeCallbacks(_ callbacks: [NewCallback], at now: Date) async throws -> StoredCallbacks {
+        guard !callbacks.isEmpty else { return StoredCallbacks() }
+        var seen = Set<String>()
+        let jobs = callbacks.compactMap { callback in
+            callback.job.flatMap { seen.insert($0.uniqueKey).inserted ? (attemptID: callback.attemptID, job: $0) : nil }
         }
-        try await carry(
+        if engine == .postgres { return try await storeCallbacksInOneStatement(callbacks, jobs, at: now) }
+        let ids = SQLList(Set(callbacks.map(\.attemptID.key)).map { SQLBind($0) })
+        var stored = StoredCallbacks()
+        for row in try await sql.raw("SELECT id, open FROM verification_attempts WHERE id IN (\(ids))").all() {
+            stored.open[try row.uuid("id")] = try row.decode(column: "open", as: Int.self) != 0
+        }
+        let rows = callbacks.compactMap { callback -> SQLQueryString? in
+            guard let open = stored.open[callback.attemptID] else { return nil }
+            return """
+                (\(bind: callback.attemptID.key), \(bind: now.seconds), \(bind: callback.remoteAddress), \(bind: callback.body),
+                 \(bind: callback.statusHint), \(bind: open ? nil : now.seconds))
+                """
+        }
+        guard !rows.isEmpty else { return stored }
+        try await sql.raw(
             """
             INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
             VALUES \(rows.joined(separator: ", "))
-            """)
+            """
+        ).run()
+        stored.queued = try await enqueue(jobs.filter { stored.open[$0.attemptID] == true }.map(\.job), now: now)
+        return stored
+    }
+
+    /// PostgreSQL's form of `storeCallbacks`: the attempts' state, the callbacks and their jobs in one round
+    /// trip. Every part of a `WITH` sees the same snapshot, so a callback is stored as dealt with exactly when
+    /// its attempt's job is not queued. The rows go as two JSON values, so the statement's text is the same for
+    /// every batch (prepared once) and a batch of 256 is two values to bind, not thousands.
+    private func storeCallbacksInOneStatement(
+        _ callbacks: [NewCallback], _ jobs: [(attemptID: UUID, job: UniqueJob)], at now: Date
+    ) async throws -> StoredCallbacks {
+        // The statement reads the attempts: a write carried into it (an attempt inserted by the same unit)
+        // would be invisible to it.
+        try await sendCarriedWrites()
+        var stored = StoredCallbacks()
+        for row in try await sql.raw(
+            """
+            WITH arrival AS (
+                SELECT * FROM json_to_recordset(\(bind: Self.rows(of: callbacks))::json)
+                    AS arrival (arrival_order int, attempt_id text, remote_address text, body text, status_hint text)),
+            targets AS (SELECT id, open FROM verification_attempts WHERE id IN (SELECT attempt_id FROM arrival)),
+            arrived AS (
+                INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
+                SELECT arrival.attempt_id, \(bind: now.seconds), arrival.remote_address, arrival.body, arrival.status_hint,
+                       CASE WHEN targets.open = 1 THEN NULL ELSE \(bind: now.seconds) END
+                FROM arrival JOIN targets ON targets.id = arrival.attempt_id
+                ORDER BY arrival.arrival_order),
+            queued AS (
+                INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, unique_key, request_id,
+                                  created_at, updated_at)
+                SELECT job.id, job.queue, job.payload, 'queued', 0, job.max_attempts, job.run_at, job.unique_key,
+                       job.request_id, \(bind: now.seconds), \(bind: now.seconds)
+                FROM json_to_recordset(\(bind: try Self.rows(of: jobs))::json)
+                    AS job (attempt_id text, id text, queue text, payload text, max_attempts int, run_at float8,
+                            unique_key text, request_id text)
+                WHERE job.attempt_id IN (SELECT id FROM targets WHERE open = 1)
+                ON CONFLICT (unique_key) DO NOTHING
+                RETURNING unique_key)
+            SELECT id AS key, open FROM targets UNION ALL SELECT unique_key, NULL FROM queued
+            """
+        ).all() {
+            let key = try row.decode(column: "key", as: String.self)
+            if let open = try row.decode(column: "open", as: Int?.self) {
+                stored.open[try row.uuid("key")] = open != 0
+            } else {
+                stored.queued.insert(key)
+            }
+        }
+        return stored
+    }
+
+    /// The callbacks as a JSON array of rows for `json_to_recordset`; a field left out reads as NULL.
+    private static func rows(of callbacks: [NewCallback]) -> String {
+        var json = JSONText()
+        json.beginArray()
+        for (index, callback) in callbacks.enumerated() {
+            json.beginObject()
+            json.key("arrival_order")
+            json.integer(index)
+            json.key("attempt_id")
+            json.string(callback.attemptID.key)
+            json.key("body")
+            json.string(callback.body)
+            if let remoteAddress = callback.remoteAddress {
+                json.key("remote_address")
+                json.string(remoteAddress)
+            }
+            if let statusHint = callback.statusHint {
+                json.key("status_hint")
+                json.string(statusHint)
+            }
+            json.endObject()
+        }
+        json.endArray()
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The jobs as a JSON array of rows for `json_to_recordset`, each with a new id.
+    private static func rows(of jobs: [(attemptID: UUID, job: UniqueJob)]) throws -> String {
+        var json = JSONText()
+        json.beginArray()
+        for (attemptID, job) in jobs {
+            json.beginObject()
+            for (name, value) in [
+                ("attempt_id", attemptID.key), ("id", UUID.random().key), ("queue", job.queue), ("payload", job.payload),
+                ("unique_key", job.uniqueKey),
+            ] {
+                json.key(name)
+                json.string(value)
+            }
+            if let requestID = job.requestID {
+                json.key("request_id")
+                json.string(requestID)
+            }
+            json.key("max_attempts")
+            json.integer(job.maxAttempts)
+            json.key("run_at")
+            try json.number(job.runAt.seconds)
+            json.endObject()
+        }
+        json.endArray()
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     /// Marks every stored callback of this attempt as dealt with.

@@ -85,7 +85,7 @@ extension StoreSession {
     /// The flow's document, remembered as its decoded value for the next read.
     private func documentRemembered(_ flow: Flow) throws -> String {
         let document = try FlowDocument.encode(flow)
-        decodedFlows.remember(id: flow.id.key, text: document, value: flow)
+        memory.flows.remember(id: flow.id.key, text: document, value: flow)
         return document
     }
 
@@ -249,7 +249,7 @@ extension StoreSession {
 
     func storedFlow(id: String, document: String, version: Int) throws -> StoredFlow {
         StoredFlow(
-            flow: try decodedFlows.value(id: id, text: document) { try FlowDocument.decode($0, id: id) },
+            flow: try memory.flows.value(id: id, text: document) { try FlowDocument.decode($0, id: id) },
             version: version)
     }
 }

@@ -38,7 +38,7 @@ struct FlowStoreTests {
             try await store.write { db in
                 try await db.insert(flow, at: seed.now)
                 try await db.insertAttempt(attempt, callbackToken: "token-\(attempt.id)")
-                try await db.insertCallbacks(
+                _ = try await db.storeCallbacks(
                     (0..<2).map { _ in NewCallback(attemptID: attempt.id, body: "{}", statusHint: "PROCESSED", remoteAddress: nil) },
                     at: seed.now)
             }

@@ -5,9 +5,10 @@ import KeyflowStore
 /// the addresses Jumio sends from, and stored with the job that will ask Jumio about it; its sender is answered
 /// once that is on disk. The body is only a hint: the job fetches the verdict from Jumio.
 ///
-/// Callbacks that arrive while a batch is being stored form the next one, so a burst costs three statements per
-/// batch (the tokens looked up, the callbacks stored, their jobs queued) instead of three per callback: Jumio
-/// sends one per status change of every verification, and repeats them.
+/// Callbacks that arrive while a batch is being stored form the next one, so a burst costs a few statements per
+/// batch (the tokens not seen before looked up, the attempts' state read, the callbacks stored, their jobs
+/// queued; on PostgreSQL the last three are one statement) instead of as many per callback: Jumio sends one
+/// per status change of every verification, and repeats them.
 final class CallbackInbox: Sendable {
     struct Arrival: Sendable {
         var token: String
@@ -47,10 +48,10 @@ final class CallbackInbox: Sendable {
         try await batcher.submit(arrival)
     }
 
-    /// Checks and stores one batch; answers a receipt per arrival, in order. On PostgreSQL the tokens are read
-    /// before any transaction and the batch's rows go as one statement that commits itself (its jobs' `INSERT`
-    /// the last write, carrying the callbacks'): an attempt decided in between only means its callbacks queue
-    /// a job that finds it decided.
+    /// Checks and stores one batch; answers a receipt per arrival, in order. A token's attempt is read once
+    /// and then known (it never changes); whether the attempt is still open is read by the statement that
+    /// stores the batch, which on PostgreSQL is the unit's only one and commits itself: an attempt decided
+    /// meanwhile only means its callbacks queue a job that finds it decided.
     static func record(_ arrivals: [Arrival], in db: StoreSession, configuration: JumioConfiguration, at now: Date)
         async throws -> [Receipt]
     {
@@ -60,27 +61,24 @@ final class CallbackInbox: Sendable {
             let accepted = target.map { configuration.acceptsCallback(from: arrival.source, dataCenter: $0.dataCenter) } ?? false
             return (arrival, target, accepted)
         }
-        let accepted = checked.compactMap { item in item.accepted ? item.target.map { (item.arrival, $0) } : nil }
-        try await db.insertCallbacks(
-            accepted.map { arrival, target in
-                NewCallback(
-                    attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source,
-                    processed: !target.open)
-            }, at: now)
-        let jobs = accepted.filter { $0.1.open }.map { arrival, target in
-            UniqueJob(
+        let callbacks = checked.compactMap { arrival, target, accepted -> NewCallback? in
+            guard accepted, let target else { return nil }
+            let job = UniqueJob(
                 queue: VerificationService.queue,
                 payload: VerificationJob(attemptID: target.attemptID, source: .callback, hint: arrival.hint).encoded(),
                 runAt: now, uniqueKey: jobKey(target.attemptID, arrival.hint), requestID: arrival.requestID)
+            return NewCallback(
+                attemptID: target.attemptID, body: arrival.body, statusHint: arrival.hint, remoteAddress: arrival.source, job: job)
         }
-        var queued = try await db.lastWrite { try await $0.enqueue(jobs, now: now) }
+        var stored = try await db.lastWrite { try await $0.storeCallbacks(callbacks, at: now) }
         return checked.map { arrival, target, accepted -> Receipt in
             guard let target else { return .unknownToken }
             guard accepted else { return .refused(attemptID: target.attemptID) }
+            guard let open = stored.open[target.attemptID] else { return .unknownToken }
             // An attempt, once decided, stays decided: Jumio's later news about it changes nothing.
-            guard target.open else { return .decided(attemptID: target.attemptID) }
+            guard open else { return .decided(attemptID: target.attemptID) }
             // Of a batch's callbacks with the same news, the first is the one that queued it.
-            let isNew = queued.remove(jobKey(target.attemptID, arrival.hint)) != nil
+            let isNew = stored.queued.remove(jobKey(target.attemptID, arrival.hint)) != nil
             return .stored(attemptID: target.attemptID, queued: isNew)
         }
     }

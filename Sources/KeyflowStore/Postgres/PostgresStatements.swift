@@ -88,6 +88,20 @@ struct PostgresStatements: SQLDatabase {
         if transaction?.phase == .notBegun { transaction?.phase = .lastWriteNext }
     }
 
+    /// Sends the writes held so far on their own, for a write that reads rows they may have written (a write
+    /// carried into it would be invisible to it). Inside a unit not yet begun the unit begins here.
+    func sendHeldWrites() async throws {
+        guard let transaction, transaction.holdsWrites else { return }
+        guard transaction.phase != .ended else { throw StoreError.statementAfterLastWrite }
+        if transaction.phase != .begun {
+            try await plain("BEGIN")
+            transaction.phase = .begun
+        }
+        let writes = transaction.take()
+        guard let last = writes.last else { return }
+        try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
+    }
+
     /// A write (a statement opening with `INSERT`, `UPDATE`, `DELETE` or `WITH`) carries the writes held
     /// before it; anything else (a read, which must see them; `COMMIT`) sends them on their own first.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {

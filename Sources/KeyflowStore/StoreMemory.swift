@@ -1,0 +1,12 @@
+import Keyflow
+
+/// What a store's sessions remember between units of work. Nothing here can answer wrongly: a flow's entry is
+/// used only while the stored text is the text remembered, and a callback token's attempt never changes.
+final class StoreMemory: Sendable {
+    /// Recently decoded flow documents.
+    let flows = DecodedDocuments<Flow>(capacity: 512)
+    /// The attempts of recently seen callback tokens, by the token's hash, as read from committed rows. Jumio
+    /// calls back several times per attempt within minutes (and repeats itself), so the later callbacks need
+    /// no look-up; the bound keeps a few megabytes at most.
+    let callbackTargets = RecentEntries<String, CallbackTarget>(capacity: 16_384)
+}
