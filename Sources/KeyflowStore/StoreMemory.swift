@@ -5,8 +5,9 @@ import Keyflow
 final class StoreMemory: Sendable {
     /// Recently decoded flow documents.
     let flows = DecodedDocuments<Flow>(capacity: 512)
-    /// The attempts of recently seen callback tokens, by the token's hash, as read from committed rows. Jumio
-    /// calls back several times per attempt within minutes (and repeats itself), so the later callbacks need
-    /// no look-up; the bound keeps a few megabytes at most.
+    /// The attempts of recently seen callback tokens, by the token's hash, as read from the database (never
+    /// filled when an attempt is inserted, whose transaction may fail; and `storeCallbacks` stores nothing
+    /// about an attempt it does not find). Jumio calls back several times per attempt within minutes, and
+    /// repeats itself, so the later callbacks need no look-up; the bound keeps a few megabytes at most.
     let callbackTargets = RecentEntries<String, CallbackTarget>(capacity: 16_384)
 }
