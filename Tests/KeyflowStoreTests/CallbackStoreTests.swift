@@ -13,7 +13,7 @@ struct CallbackStoreTests {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
             let flow = try await seed.storedFlow(in: store)
-            let (open, decided) = (Self.attempt(seed, flow), Self.attempt(seed, flow))
+            let (open, decided) = (seed.attempt(of: flow), seed.attempt(of: flow))
             try await store.write { db in
                 try await db.insertAttempt(open, callbackToken: "open")
                 try await db.insertAttempt(decided, callbackToken: "decided")
@@ -55,7 +55,7 @@ struct CallbackStoreTests {
         try await TestStores.with(configuration) { store in
             let seed = Seed()
             let flow = try await seed.storedFlow(in: store)
-            let attempt = Self.attempt(seed, flow)
+            let attempt = seed.attempt(of: flow)
             try await store.write { try await $0.insertAttempt(attempt, callbackToken: "known") }
             let expected = CallbackTarget(attemptID: attempt.id, dataCenter: "US")
             let first = try await store.read { try await $0.callbackTargets(tokens: ["known", "unknown", "known"]) }
@@ -64,13 +64,6 @@ struct CallbackStoreTests {
             #expect(store.memory.callbackTargets[StoreSession.hash(token: "known")] == expected)
             #expect(try await store.read { try await $0.callbackTargets(tokens: ["known"]) } == ["known": expected])
         }
-    }
-
-    private static func attempt(_ seed: Seed, _ flow: Flow) -> AttemptRecord {
-        AttemptRecord(
-            id: UUID.random(), organizationID: seed.org.id, flowID: flow.id, actionID: flow.actions[0].id,
-            dataCenter: "US", accountID: "acc", executionID: "exe", open: true, createdAt: seed.now,
-            nextCheckAt: seed.now.addingTimeInterval(60), checkCount: 0)
     }
 
     /// A callback whose body is its news, with the job it would queue.

@@ -31,10 +31,7 @@ struct FlowStoreTests {
             let seed = Seed()
             try await seed.write(to: store)
             let (flow, _) = try seed.flow()
-            let attempt = AttemptRecord(
-                id: UUID.random(), organizationID: seed.org.id, flowID: flow.id, actionID: flow.actions[0].id,
-                dataCenter: "SANDBOX", accountID: "acc", executionID: "exe", open: true, createdAt: seed.now,
-                nextCheckAt: seed.now.addingTimeInterval(60), checkCount: 0)
+            let attempt = seed.attempt(of: flow, dataCenter: "SANDBOX")
             try await store.write { db in
                 try await db.insert(flow, at: seed.now)
                 try await db.insertAttempt(attempt, callbackToken: "token-\(attempt.id)")

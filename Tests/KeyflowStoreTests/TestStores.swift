@@ -77,6 +77,14 @@ struct Seed: Sendable {
         return flow
     }
 
+    /// A new open attempt at verifying the flow's first action, as the store records it.
+    func attempt(of flow: Flow, dataCenter: String = "US") -> AttemptRecord {
+        AttemptRecord(
+            id: UUID.random(), organizationID: org.id, flowID: flow.id, actionID: flow.actions[0].id,
+            dataCenter: dataCenter, accountID: "acc", executionID: "exe", open: true, createdAt: now,
+            nextCheckAt: now.addingTimeInterval(60), checkCount: 0)
+    }
+
     func flow() throws -> (flow: Flow, events: [FlowEvent]) {
         let template = FlowTemplate(
             organizationID: org.id, ownerID: owner.id, name: "T", roles: ["Client"],

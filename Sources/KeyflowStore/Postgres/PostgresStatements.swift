@@ -65,8 +65,7 @@ struct PostgresStatements: SQLDatabase {
         switch transaction?.phase {
         case .notBegun, .lastWriteNext:
             transaction?.phase = .ended
-            guard let writes = transaction?.take(), let last = writes.last else { return }
-            try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
+            try await sendAlone(transaction?.take() ?? [])
         case .ended: return
         case .begun, nil: try await raw("COMMIT").run()
         }
@@ -97,9 +96,7 @@ struct PostgresStatements: SQLDatabase {
             try await plain("BEGIN")
             transaction.phase = .begun
         }
-        let writes = transaction.take()
-        guard let last = writes.last else { return }
-        try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
+        try await sendAlone(transaction.take())
     }
 
     /// A write (a statement opening with `INSERT`, `UPDATE`, `DELETE` or `WITH`) carries the writes held
@@ -108,12 +105,18 @@ struct PostgresStatements: SQLDatabase {
         if let transaction, transaction.phase != .begun {
             if try await sendsWithoutBeginning(query, transaction, onRow) { return }
         }
-        guard let writes = transaction?.take(), let last = writes.last else { return try await send(query, onRow) }
+        guard let writes = transaction?.take(), !writes.isEmpty else { return try await send(query, onRow) }
         if Self.isWrite(serialize(query).sql) {
             return try await send(CarryingStatement(writes: writes, statement: query), onRow)
         }
-        try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
+        try await sendAlone(writes)
         try await send(query, onRow)
+    }
+
+    /// Sends held writes as a statement of their own: the last one carries the others.
+    private func sendAlone(_ writes: [any SQLExpression]) async throws {
+        guard let last = writes.last else { return }
+        try await send(Self.carrying(Array(writes.dropLast()), by: last)) { _ in }
     }
 
     /// In a unit not yet begun: sends a read that comes before any write, or the unit's last write with
