@@ -21,17 +21,21 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Flows started, verified and completed per store.") var flows = 5000
     @Option(help: "Requests the generator keeps in flight.") var concurrency = 64
     @Option(help: "Flows whose event stream is watched to time completion.") var watched = 500
+    @Option(help: "Milliseconds between the generator's reads of /metrics while it waits for verifications.")
+    var progressInterval = 50
     @Option(help: "Clients holding an event stream open on one workspace for the push test.") var sseClients = 5000
     @Option(help: "Chat messages pushed to them.") var sseMessages = 10
     @Option(help: "Requests to /health for the HTTP limit.") var healthRequests = 50000
     @Option(help: "Seconds each bare database loop runs.") var databaseSeconds = 3
     @Option(help: "Write the figures as JSON to this file.") var json: String?
+    @Option(help: "An executable run before and after each measured phase (see bench/callgrind).")
+    var phaseCommand: String?
     @Flag(help: "A seconds-long run that only checks the harness works (small counts; figures mean nothing).")
     var smoke = false
 
     func run() async throws {
         let scale = smoke ? Scale.smoke : Scale(
-            flows: flows, concurrency: concurrency, watched: watched, sseClients: sseClients, sseMessages: sseMessages,
+            flows: flows, concurrency: concurrency, watched: watched, progressInterval: progressInterval, sseClients: sseClients, sseMessages: sseMessages,
             healthRequests: healthRequests, databaseSeconds: databaseSeconds)
         let binary = keyflow ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("keyflow").path
@@ -47,7 +51,9 @@ struct BenchCommand: AsyncParsableCommand {
         var reports: [StoreReport] = []
         do {
             for engine in stores {
-                let report = try await StoreRun(binary: binary, engine: engine, scale: scale, http: http).run()
+                let report = try await StoreRun(
+                    binary: binary, engine: engine, scale: scale, http: http, phaseCommand: phaseCommand
+                ).run()
                 // Unbuffered, so each store's table shows as soon as it is done, also when output goes to a file.
                 FileHandle.standardOutput.write(Data((report.table() + "\n\n").utf8))
                 reports.append(report)
@@ -70,11 +76,12 @@ struct Scale: Sendable {
     var flows: Int
     var concurrency: Int
     var watched: Int
+    var progressInterval: Int
     var sseClients: Int
     var sseMessages: Int
     var healthRequests: Int
     var databaseSeconds: Int
 
     static let smoke = Scale(
-        flows: 40, concurrency: 8, watched: 10, sseClients: 20, sseMessages: 2, healthRequests: 200, databaseSeconds: 1)
+        flows: 40, concurrency: 8, watched: 10, progressInterval: 50, sseClients: 20, sseMessages: 2, healthRequests: 200, databaseSeconds: 1)
 }

@@ -27,7 +27,7 @@ struct FanOutBenchmark {
         let resident = server.memory.resident
         let clock = ContinuousClock()
         var sentAt: [ContinuousClock.Instant] = []
-        let cpuBefore = server.cpuSeconds
+        let phase = try server.begin("push")
         for index in 0..<messages {
             sentAt.append(clock.now)
             try await admin.object(.POST, "/api/v1/flows/\(flowID)/messages", json: #"{"text": "bench-\#(index)"}"#, expect: 201)
@@ -35,7 +35,7 @@ struct FanOutBenchmark {
             try await Task.sleep(for: .milliseconds(250))
         }
         let arrivals = await streams.finish(expected: messages, within: .seconds(30))
-        let cpu = server.cpuSeconds - cpuBefore
+        let cpu = try server.end(phase, operations: clients * messages)
         let latencies = arrivals.flatMap { stream in
             stream.compactMap { mark, at in sentAt.indices.contains(mark) ? milliseconds(at - sentAt[mark]) : nil }
         }

@@ -32,6 +32,9 @@ struct JourneyBenchmark {
     let concurrency: Int
     /// How many of the flows have their event stream watched to time completion.
     let watched: Int
+    /// How often `/metrics` is read while verifications are awaited: often enough to time a run of seconds,
+    /// seldom enough that the scrapes cost the server little (longer under a profiler, which slows the server).
+    let progressInterval: Duration
 
     static let adminEmail = "admin@bench.example"
     static let adminPassword = "bench-admin-password"
@@ -46,9 +49,9 @@ struct JourneyBenchmark {
         let verified = try await deliverAndFollow(callbacks, flowIDs: started.map(\.flowID), watchingAs: client)
         // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
         // again times acceptance with no verification work beside it.
-        let cpuBefore = server.cpuSeconds
+        let repeatPhase = try server.begin("callbacks-alone")
         let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
-        let repeatCPU = server.cpuSeconds - cpuBefore
+        let repeatCPU = try server.end(repeatPhase, operations: flows)
         try Self.require(repeats, "repeating callbacks")
         let figures = Figures(
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
@@ -64,6 +67,7 @@ struct JourneyBenchmark {
         -> (LoadLoop.Result, [(flowID: String, actionID: String)])
     {
         let started = Mutex([(flowID: String, actionID: String)?](repeating: nil, count: flows))
+        let phase = try server.begin("flows")
         let result = await LoadLoop(count: flows, concurrency: concurrency).run { index in
             let flow = try await admin.object(
                 .POST, "/api/v1/flows",
@@ -74,6 +78,7 @@ struct JourneyBenchmark {
             else { throw KeyflowAPI.Failure(description: "the new flow has no id or no first action") }
             started.withLock { $0[index] = (flowID, actionID) }
         }
+        try server.end(phase, operations: flows)
         try Self.require(result, "starting flows")
         return (result, started.withLock { $0.compactMap { $0 } })
     }
@@ -81,10 +86,12 @@ struct JourneyBenchmark {
     /// The client starts each Jumio action's verification; answers the journey links.
     private func startVerifications(_ actionIDs: [String], as client: KeyflowAPI) async throws -> (LoadLoop.Result, [String?]) {
         let links = Mutex([String?](repeating: nil, count: flows))
+        let phase = try server.begin("starts")
         let result = await LoadLoop(count: flows, concurrency: concurrency).run { index in
             let attempt = try await client.object(.POST, "/api/v1/actions/\(actionIDs[index])/verification", expect: 201)
             links.withLock { $0[index] = attempt["href"] as? String }
         }
+        try server.end(phase, operations: flows)
         try Self.require(result, "starting verifications")
         return (result, links.withLock { $0 })
     }
@@ -99,7 +106,8 @@ struct JourneyBenchmark {
             client, flowIDs: watchedIndices.map { flowIDs[$0] }, marker: EventStreams.kind("actionAssigned"))
         let sent = Mutex([ContinuousClock.Instant?](repeating: nil, count: flows))
         let processedBefore = try await processedCallbacks()
-        let (serverBefore, generatorBefore) = (server.cpuSeconds, processCPUSeconds("self"))
+        let phase = try server.begin("verifying")
+        let generatorBefore = processCPUSeconds("self")
         let clock = ContinuousClock()
         let started = clock.now
         let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
@@ -109,7 +117,8 @@ struct JourneyBenchmark {
         try Self.require(accepted, "delivering callbacks")
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
-        let (serverCPU, generatorCPU) = (server.cpuSeconds - serverBefore, processCPUSeconds("self") - generatorBefore)
+        let generatorCPU = processCPUSeconds("self") - generatorBefore
+        let serverCPU = try server.end(phase, operations: flows)
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
         let sentAt = sent.withLock { $0 }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
@@ -177,8 +186,7 @@ struct JourneyBenchmark {
         while clock.now - start < deadline {
             seen = try await processedCallbacks()
             if seen >= target { return }
-            // Often enough to time a run of seconds, seldom enough that the scrapes cost the server little.
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: progressInterval)
         }
         throw KeyflowAPI.Failure(description: "only \(seen) of \(target) callbacks were processed in time")
     }

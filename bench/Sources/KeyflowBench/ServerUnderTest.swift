@@ -9,12 +9,16 @@ final class ServerUnderTest: @unchecked Sendable {
     let log: URL
     /// From spawning the process to the first 200 from `/ready`.
     let startToReady: Duration
+    /// Run as `<command> begin <phase> <pid>` before each measured phase and `<command> end <phase> <pid>
+    /// <operations>` after it, so a profiler can take each phase apart (`bench/callgrind`).
+    let phaseCommand: String?
 
-    private init(process: Process, base: String, log: URL, startToReady: Duration) {
+    private init(process: Process, base: String, log: URL, startToReady: Duration, phaseCommand: String?) {
         self.process = process
         self.base = base
         self.log = log
         self.startToReady = startToReady
+        self.phaseCommand = phaseCommand
     }
 
     /// Runs a `keyflow` subcommand to its end, failing with its output when it fails.
@@ -34,11 +38,11 @@ final class ServerUnderTest: @unchecked Sendable {
         }
     }
 
-    static func start(_ binary: String, environment: [String: String], port: Int, http: HTTPClient) async throws
-        -> ServerUnderTest
-    {
+    static func start(
+        _ binary: String, environment: [String: String], port: Int, http: HTTPClient, phaseCommand: String?
+    ) async throws -> ServerUnderTest {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-bench-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--port", "\(port)"]
@@ -56,7 +60,8 @@ final class ServerUnderTest: @unchecked Sendable {
             {
                 let ready = clock.now - spawned
                 _ = try? await response.body.collect(upTo: 4096)
-                return ServerUnderTest(process: process, base: base, log: log, startToReady: ready)
+                return ServerUnderTest(
+                    process: process, base: base, log: log, startToReady: ready, phaseCommand: phaseCommand)
             }
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -77,6 +82,38 @@ final class ServerUnderTest: @unchecked Sendable {
 
     /// CPU time (user + system) the process has used so far, in seconds.
     var cpuSeconds: Double { processCPUSeconds("\(process.processIdentifier)") }
+
+    /// A measured phase under way: its name and the server's CPU time when it began.
+    struct Phase {
+        let name: String
+        let cpuAtStart: Double
+    }
+
+    /// Starts a measured phase (the phase command first, so its own work is not in the phase).
+    func begin(_ name: String) throws -> Phase {
+        try runPhaseCommand(["begin", name, "\(process.processIdentifier)"])
+        return Phase(name: name, cpuAtStart: cpuSeconds)
+    }
+
+    /// Ends a phase of `operations` operations; answers the server's CPU seconds in it.
+    @discardableResult
+    func end(_ phase: Phase, operations: Int) throws -> Double {
+        let cpu = cpuSeconds - phase.cpuAtStart
+        try runPhaseCommand(["end", phase.name, "\(process.processIdentifier)", "\(operations)"])
+        return cpu
+    }
+
+    private func runPhaseCommand(_ arguments: [String]) throws {
+        guard let phaseCommand else { return }
+        let command = Process()
+        command.executableURL = URL(fileURLWithPath: phaseCommand)
+        command.arguments = arguments
+        try command.run()
+        command.waitUntilExit()
+        guard command.terminationStatus == 0 else {
+            throw KeyflowAPI.Failure(description: "\(phaseCommand) \(arguments.joined(separator: " ")) failed")
+        }
+    }
 
     func stop() {
         guard process.isRunning else { return }

@@ -20,6 +20,7 @@ struct StoreRun {
     let engine: Engine
     let scale: Scale
     let http: HTTPClient
+    let phaseCommand: String?
 
     func run() async throws -> StoreReport {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyflow-bench-\(UUID().uuidString)")
@@ -47,7 +48,8 @@ struct StoreRun {
             ["create-organization", "--name", "Bench Wealth", "--time-zone", "Europe/Zurich",
              "--admin-email", JourneyBenchmark.adminEmail, "--admin-name", "Ada Admin"],
             environment: environment)
-        let server = try await ServerUnderTest.start(binary, environment: environment, port: try await freePort(), http: http)
+        let server = try await ServerUnderTest.start(
+            binary, environment: environment, port: try await freePort(), http: http, phaseCommand: phaseCommand)
         defer { server.stop() }
         try await Task.sleep(for: .seconds(1))
         let idle = server.memory.resident
@@ -55,18 +57,18 @@ struct StoreRun {
         do {
             let journey = try await JourneyBenchmark(
                 api: api, server: server, sandbox: sandbox, flows: scale.flows, concurrency: scale.concurrency,
-                watched: scale.watched
+                watched: scale.watched, progressInterval: .milliseconds(scale.progressInterval)
             ).run()
             let push = try await FanOutBenchmark(
                 admin: journey.admin, client: journey.client, server: server, flowID: journey.sampleFlowID,
                 clients: scale.sseClients, messages: scale.sseMessages
             ).run()
-            let cpuBeforeHealth = server.cpuSeconds
+            let healthPhase = try server.begin("health")
             let health = await LoadLoop(count: scale.healthRequests, concurrency: scale.concurrency).run { _ in
                 let (status, _) = try await api.send(api.request(.GET, "/health"))
                 guard status == 200 else { throw KeyflowAPI.Failure(description: "/health answered \(status)") }
             }
-            let healthCPU = server.cpuSeconds - cpuBeforeHealth
+            let healthCPU = try server.end(healthPhase, operations: scale.healthRequests)
             let peak = server.memory.peak
             server.stop()
             await sandbox.stop()
