@@ -36,6 +36,7 @@ let package = Package(
     targets: [
         .target(
             name: "Keyflow",
+            dependencies: ["KeyflowJSON"],
             swiftSettings: strict
         ),
         .target(

@@ -48,10 +48,13 @@ public struct JumioTransport: Sendable {
     }
 
     /// An HTTP client that gives up connecting after 5 seconds: an unreachable Jumio is reported (and retried
-    /// by the caller's policy) instead of holding a worker for the whole request timeout.
+    /// by the caller's policy) instead of holding a worker for the whole request timeout. It makes no tracing
+    /// spans: Keyflow exports none, and with the default (no-op) tracer every request still parsed its URL
+    /// for span attributes nobody reads.
     public static let httpClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 

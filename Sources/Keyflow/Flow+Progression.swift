@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 extension Flow {
     /// Marks a To-Do or Acknowledgement done.
@@ -208,7 +209,7 @@ extension Flow {
         actions[next].warnings = title.warnings + description.warnings
         actions[next].dueAt = context.calendar.dueDate(for: actions[next].definition.due, activatedAt: context.now)
         let assignee = assigneeID(of: actions[next])
-        var data = ["assigneeId": assignee?.uuidString ?? ""]
+        var data = ["assigneeId": assignee?.text(uppercase: true) ?? ""]
         if let due = actions[next].dueAt { data["dueAt"] = due.formatted(.iso8601) }
         return [
             FlowEvent(

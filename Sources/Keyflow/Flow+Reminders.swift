@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 /// The reminders an active action with a due date gets: once when it is due within a day, once when it is
 /// overdue. Each goes out at most once per action and kind.
@@ -30,7 +31,7 @@ extension Flow {
             guard actions[index].status == .active, let due = actions[index].dueAt else { continue }
             var sent = actions[index].remindersSent ?? []
             let assignee = assigneeID(of: actions[index])
-            let data = ["assigneeId": assignee?.uuidString ?? "", "dueAt": due.formatted(.iso8601)]
+            let data = ["assigneeId": assignee?.text(uppercase: true) ?? "", "dueAt": due.formatted(.iso8601)]
             let title = actions[index].title
             if due <= context.now, !sent.contains(.overdue) {
                 sent.append(contentsOf: [ReminderKind.dueSoon, .overdue].filter { !sent.contains($0) })

@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 extension Flow {
     /// What *Start Verification* should do: hand back the attempt still running (double clicks never start
@@ -34,7 +35,7 @@ extension Flow {
                 kind: .verificationStarted, actionID: actionID, actorID: actor.userID,
                 text: "\(context.name(of: actor.userID)) started identity verification"
                     + (attempt.number > 1 ? " (attempt \(attempt.number))" : ""),
-                data: ["attemptId": attempt.id.uuidString], at: context.now)
+                data: ["attemptId": attempt.id.text(uppercase: true)], at: context.now)
         ]
     }
 
@@ -52,7 +53,7 @@ extension Flow {
             FlowEvent(
                 kind: .verificationSubmitted, actionID: actionID, actorID: actor.userID,
                 text: "\(context.name(of: actor.userID)) submitted their documents; Jumio is verifying them",
-                data: ["attemptId": attemptID.uuidString], at: context.now)
+                data: ["attemptId": attemptID.text(uppercase: true)], at: context.now)
         ]
     }
 
@@ -74,7 +75,10 @@ extension Flow {
         updated.riskScore = result.riskScore
         updated.reasons = result.reasons
         updated.results = result.outputs(at: context.now)
-        let data = ["attemptId": attemptID.uuidString, "ownerId": ownerID.uuidString, "decision": result.outcome.rawValue]
+        let data = [
+            "attemptId": attemptID.text(uppercase: true), "ownerId": ownerID.text(uppercase: true),
+            "decision": result.outcome.rawValue,
+        ]
         switch result.outcome {
         case .pending:
             return []
@@ -144,7 +148,7 @@ extension Flow {
             FlowEvent(
                 kind: .verificationAccepted, actionID: actionID, actorID: actor.userID,
                 text: "\(context.name(of: actor.userID)) accepted the \(latest.status.rawValue.uppercased()) verification result: \(comment)",
-                data: ["attemptId": latest.id.uuidString, "comment": comment], at: context.now),
+                data: ["attemptId": latest.id.text(uppercase: true), "comment": comment], at: context.now),
             FlowEvent(kind: .actionCompleted, actionID: actionID, actorID: actor.userID,
                 text: "“\(actions[index].title)” is complete", at: context.now),
         ] + advance(context: context)

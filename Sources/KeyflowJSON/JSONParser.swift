@@ -47,6 +47,10 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// The fields of the objects being read, innermost last. A dictionary grown one field at a time is
+    /// rehashed at every doubling (half the cost of reading Jumio's answers went there), so an object's
+    /// fields are gathered here and its dictionary is made once at its full size.
+    private var pendingFields: [(key: String, value: JSONValue)] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -77,23 +81,28 @@ struct JSONParser {
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enterNesting()
         index += 1
-        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if try consume(UInt8(ascii: "}")) {
             depth -= 1
-            return .object(fields)
+            return .object([:])
         }
+        let first = pendingFields.count
         repeat {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a field name in quotes") }
             let key = try string()
             skipWhitespace()
             guard try consume(UInt8(ascii: ":")) else { throw failure("expected ':' after a field name") }
-            fields[key] = try value()
+            let value = try value()
+            pendingFields.append((key, value))
             skipWhitespace()
         } while try consume(UInt8(ascii: ","))
         guard try consume(UInt8(ascii: "}")) else { throw failure("expected ',' or '}' in an object") }
         depth -= 1
+        var fields = [String: JSONValue](minimumCapacity: pendingFields.count - first)
+        // A repeated name keeps its last value, as before.
+        for index in first..<pendingFields.count { fields[pendingFields[index].key] = pendingFields[index].value }
+        pendingFields.removeLast(pendingFields.count - first)
         return .object(fields)
     }
 

@@ -6,20 +6,23 @@ import Foundation
 extension UUID {
     /// The `8-4-4-4-12` hexadecimal form; Foundation's `uuidString` is the upper-case one.
     public func text(uppercase: Bool) -> String {
-        let digits = uppercase ? HexadecimalDigits.upper : HexadecimalDigits.lower
+        let digits: StaticString = uppercase ? "0123456789ABCDEF" : "0123456789abcdef"
         return withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
-                var position = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[position] = UInt8(ascii: "-")
-                        position += 1
+                digits.withUTF8Buffer { digits in
+                    var position = 0
+                    // Thirty ids a verification: written byte by byte from unchecked buffers.
+                    for index in 0..<16 {
+                        if index == 4 || index == 6 || index == 8 || index == 10 {
+                            text[position] = UInt8(ascii: "-")
+                            position += 1
+                        }
+                        text[position] = digits[Int(bytes[index] >> 4)]
+                        text[position + 1] = digits[Int(bytes[index] & 0x0f)]
+                        position += 2
                     }
-                    text[position] = digits[Int(byte >> 4)]
-                    text[position + 1] = digits[Int(byte & 0x0f)]
-                    position += 2
                 }
-                return position
+                return 36
             }
         }
     }

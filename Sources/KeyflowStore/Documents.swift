@@ -8,11 +8,11 @@ enum Documents {
         try JSONCoding.encodedText(value)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: String) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, entity: String, id: @autoclosure () -> String) throws -> T {
         do {
             return try JSONCoding.decode(type, from: text)
         } catch {
-            throw StoreError.corruptRecord(entity: entity, id: id, reason: "\(error)")
+            throw StoreError.corruptRecord(entity: entity, id: id(), reason: "\(error)")
         }
     }
 }

@@ -170,7 +170,8 @@ extension StoreSession {
     }
 
     /// What `flowForChange` reads, named apart from any other table's columns (`attemptWithFlow` reads them
-    /// with an attempt's), from `flows` joined with `organizations`.
+    /// with an attempt's), from `flows` joined with `organizations`. The members come through a join, not
+    /// `IN (SELECT …)`, which SQLite answers by building a temporary index on every read.
     var flowForChangeColumns: SQLQueryString {
         let members: SQLQueryString =
             engine == .postgres
@@ -181,8 +182,8 @@ extension StoreSession {
             organizations.id AS change_organization_id, organizations.name AS change_organization_name,
             organizations.time_zone AS change_organization_time_zone,
             \(Self.hasLiveWebhookEndpoints(organizationColumn: "flows.organization_id")) AS change_has_webhook_endpoints,
-            (SELECT \(members) FROM users WHERE users.id IN (
-                SELECT flow_members.user_id FROM flow_members WHERE flow_members.flow_id = flows.id)) AS change_members
+            (SELECT \(members) FROM flow_members JOIN users ON users.id = flow_members.user_id
+                WHERE flow_members.flow_id = flows.id) AS change_members
             """
     }
 

@@ -39,8 +39,8 @@ extension StoreSession {
     }
 
     static func template(from row: any SQLRow) throws -> FlowTemplate {
-        try Documents.decode(
-            FlowTemplate.self, try row.decode(column: "document", as: String.self), entity: "template",
-            id: try row.decode(column: "id", as: String.self))
+        let id = try row.decode(column: "id", as: String.self)
+        return try Documents.decode(
+            FlowTemplate.self, try row.decode(column: "document", as: String.self), entity: "template", id: id)
     }
 }

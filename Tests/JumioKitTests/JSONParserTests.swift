@@ -52,6 +52,10 @@ struct JSONParserTests {
             "a": .array([.bool(true), .bool(false), .null, .object([:]), .array([])]),
             "b": .object(["c": .string("d")]),
         ]))
+        // Nested objects with the same names keep apart; a name repeated in one object keeps its last value.
+        #expect(try parse(#"{"a": 1, "b": {"a": 2, "c": {"a": 3}, "d": [{"a": 5}]}, "a": 4}"#) == .object([
+            "a": .number(4), "b": .object(["a": .number(2), "c": .object(["a": .number(3)]), "d": .array([.object(["a": .number(5)])])]),
+        ]))
     }
 
     @Test("a text that is not JSON is refused with where and why", arguments: [

@@ -10,9 +10,12 @@ struct MetricsTests {
         metrics.increment("keyflow_b_total", ["route": "/z"], help: "B")
         metrics.increment("keyflow_b_total", ["route": "/a"], by: 2, help: "B")
         metrics.increment("keyflow_a_total", ["why": "say \"hi\""], help: "A")
+        metrics.increment("keyflow_c_total", ["route": "/a", "method": "GET"], help: "C")
+        metrics.increment("keyflow_c_total", ["method": "GET", "route": "/a"], help: "C")
         for seconds in [0.0005, 0.003, 0.003, 7.0] {
             metrics.observe("keyflow_latency_seconds", ["route": "/x"], seconds: seconds, help: "L")
         }
+        metrics.observe("keyflow_call_seconds", ["host": "h", "route": "/y"], seconds: 0.02, help: "C")
         let lines = metrics.render(gauges: [Metrics.Gauge(name: "keyflow_open", help: "O", values: [([:], 3)])])
             .split(separator: "\n").map(String.init)
         let series = lines.filter { !$0.hasPrefix("#") }
@@ -25,7 +28,11 @@ struct MetricsTests {
         #expect(series.contains(#"keyflow_latency_seconds_bucket{le="10",route="/x"} 4"#))
         #expect(series.contains(#"keyflow_latency_seconds_bucket{le="+Inf",route="/x"} 4"#))
         #expect(series.contains(#"keyflow_latency_seconds_count{route="/x"} 4"#))
+        #expect(series.contains(#"keyflow_call_seconds_bucket{host="h",le="0.01",route="/y"} 0"#))
+        #expect(series.contains(#"keyflow_call_seconds_bucket{host="h",le="0.025",route="/y"} 1"#))
+        #expect(series.contains(#"keyflow_call_seconds_sum{host="h",route="/y"} 0.02"#))
         #expect(series.contains("keyflow_open 3"))
+        #expect(series.filter { $0.hasPrefix("keyflow_c_total") } == [#"keyflow_c_total{method="GET",route="/a"} 2"#])
         #expect(lines.contains("# TYPE keyflow_latency_seconds histogram"))
     }
 

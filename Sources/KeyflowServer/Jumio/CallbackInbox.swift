@@ -85,6 +85,6 @@ final class CallbackInbox: Sendable {
 
     /// One job per attempt and announced status: Jumio repeats callbacks, and each status is worth one look.
     private static func jobKey(_ attemptID: UUID, _ hint: String?) -> String {
-        "callback:\(attemptID):\(hint ?? "unknown")"
+        "callback:\(attemptID.text(uppercase: true)):\(hint ?? "unknown")"
     }
 }

@@ -29,19 +29,41 @@ extension JumioTransport {
 
     /// The KYX operation a request performs, from its method and path alone.
     static func operation(of request: JumioHTTPRequest) -> String {
-        // The path without parsing the URL (this runs on every call to Jumio): after the host, before the query.
-        let afterScheme = request.url.firstRange(of: "://").map { request.url[$0.upperBound...] } ?? request.url[...]
-        let path = afterScheme.drop { $0 != "/" }.prefix { $0 != "?" && $0 != "#" }
+        let path = Self.path(of: request.url)
+        func ends(with suffix: StaticString) -> Bool {
+            suffix.withUTF8Buffer { path.count >= $0.count && path.suffix($0.count).elementsEqual($0) }
+        }
+        let executions = Array("/workflow-executions/".utf8)
+        let isExecution = path.indices.contains { path[$0...].starts(with: executions) }
         switch request.method {
-        case _ where path.hasSuffix("/oauth2/token"): return "token"
-        case "POST" where path.hasSuffix("/accounts"): return "createAccount"
+        case _ where ends(with: "/oauth2/token"): return "token"
+        case "POST" where ends(with: "/accounts"): return "createAccount"
         case "PUT": return "updateAccount"
-        case "GET" where path.hasSuffix("/status") && path.contains("/workflow-executions/"): return "retrieveStatus"
-        case "GET" where path.contains("/workflow-executions/"): return "retrieveDetails"
-        case "DELETE" where path.contains("/workflow-executions/"): return "deleteExecution"
+        case "GET" where ends(with: "/status") && isExecution: return "retrieveStatus"
+        case "GET" where isExecution: return "retrieveDetails"
+        case "DELETE" where isExecution: return "deleteExecution"
         case "DELETE": return "deleteAccount"
         case "GET": return "health"
         default: return "other"
+        }
+    }
+
+    /// The bytes of a URL's path, after the host and before any query or fragment. This runs on every call to
+    /// Jumio, so the URL is neither parsed nor searched as characters (Foundation's `contains` and the
+    /// standard library's `firstRange(of:)` each cost more than the rest of a call's bookkeeping).
+    private static func path(of url: String) -> [UInt8] {
+        var url = url
+        return url.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices.dropLast(2)
+            where bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/") && bytes[index + 2] == UInt8(ascii: "/") {
+                start = index + 3
+                break
+            }
+            while start < bytes.count, bytes[start] != UInt8(ascii: "/") { start += 1 }
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") { end += 1 }
+            return Array(bytes[start..<end])
         }
     }
 }

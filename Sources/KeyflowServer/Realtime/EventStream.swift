@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeyflowJSON
 import KeyflowStore
 import ServiceLifecycle
 
@@ -39,11 +40,9 @@ struct EventStream {
             body: body)
     }
 
+    /// The event as the API writes it in a flow's timeline (`JSONCoding`, a fraction of `JSONEncoder`'s cost).
     static func frame(_ event: StoredEvent) throws -> StreamFrame {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(EventView(event)), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.encoded(EventView(event), datesAsISO8601: true), as: UTF8.self)
         return StreamFrame(id: event.id, text: "id: \(event.id)\nevent: \(event.event.kind.rawValue)\ndata: \(json)\n\n")
     }
 }

@@ -15,7 +15,7 @@ final class SQLiteHandle: @unchecked Sendable {
 
     private let connection: OpaquePointer
     private let lock = NIOLock()
-    private var statements: [String: Prepared] = [:]
+    private var statements: [StatementText: Prepared] = [:]
     private var uses = 0
     private var closed = false
 
@@ -76,7 +76,7 @@ final class SQLiteHandle: @unchecked Sendable {
     /// it is not kept.
     func timesRecompiled(_ sql: String) -> Int? {
         lock.withLock {
-            statements[sql].map { Int(sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0)) }
+            statements[StatementText(sql)].map { Int(sqlite_nio_sqlite3_stmt_status($0.statement, SQLITE_STMTSTATUS_REPREPARE, 0)) }
         }
     }
 
@@ -92,9 +92,10 @@ final class SQLiteHandle: @unchecked Sendable {
 
     private func statement(for sql: String) throws -> Prepared {
         uses += 1
-        if let kept = statements[sql] {
-            statements[sql]?.lastUse = uses
-            return kept
+        let key = StatementText(sql)
+        if let index = statements.index(forKey: key) {
+            statements.values[index].lastUse = uses
+            return statements.values[index]
         }
         if statements.count >= Self.statementLimit, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             sqlite_nio_sqlite3_finalize(oldest.value.statement)
@@ -109,7 +110,7 @@ final class SQLiteHandle: @unchecked Sendable {
         let kept = Prepared(
             statement: statement, columns: SQLiteColumns(names: names),
             parameters: Int(sqlite_nio_sqlite3_bind_parameter_count(statement)), lastUse: uses)
-        statements[sql] = kept
+        statements[key] = kept
         return kept
     }
 
@@ -178,4 +179,22 @@ struct SQLiteFailure: Error, CustomStringConvertible {
     var code: Int32
     var message: String
     var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// A statement's text as the key of the kept statements. Texts run to a kilobyte and one is looked up for every
+/// statement, so the hash takes only the length and the two ends (where statements of one shape differ: their
+/// columns and their row or bind counts); keys are still compared whole.
+private struct StatementText: Hashable {
+    let sql: String
+
+    init(_ sql: String) { self.sql = sql }
+
+    func hash(into hasher: inout Hasher) {
+        var sql = sql
+        sql.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.prefix(48))))
+            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(64))))
+        }
+    }
 }
