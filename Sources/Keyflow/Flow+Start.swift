@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 
 extension Flow {
     /// Starts a flow from a template: fresh action ids, roles bound to members, the first action active.
@@ -74,9 +75,12 @@ extension Flow {
 extension DataReferences {
     /// Moves bound references from one set of action ids to another (a template's to its flow's).
     public static func remap(_ text: String, ids: [UUID: UUID]) -> String {
+        // Most texts hold no reference: a look at their bytes spares a search per id.
+        guard text.utf8.contains(UInt8(ascii: "{")) else { return text }
         var result = text
-        for (old, new) in ids where result.contains(old.uuidString) {
-            result = result.replacingOccurrences(of: "actions.\(old.uuidString).", with: "actions.\(new.uuidString).")
+        for (old, new) in ids where result.contains(old.text(uppercase: true)) {
+            result = result.replacingOccurrences(
+                of: "actions.\(old.text(uppercase: true)).", with: "actions.\(new.text(uppercase: true)).")
         }
         return result
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KeyflowJSON
 import Logging
 import NIOCore
 import PostgresNIO
@@ -15,7 +16,7 @@ public struct TimelineNotice: Sendable, Equatable {
 
     /// A notice's payload is this, a space, the first event id, a space and the last; PostgreSQL appends the
     /// ids as it inserts the events.
-    static func prefix(origin: UUID, flowID: UUID) -> String { "\(origin.uuidString) \(flowID.uuidString)" }
+    static func prefix(origin: UUID, flowID: UUID) -> String { "\(origin.text(uppercase: true)) \(flowID.text(uppercase: true))" }
 
     init(origin: UUID, flowID: UUID, firstID: Int64, lastID: Int64) {
         self.origin = origin
@@ -26,8 +27,8 @@ public struct TimelineNotice: Sendable, Equatable {
 
     init?(payload: String) {
         let parts = payload.split(separator: " ")
-        guard parts.count == 4, let origin = UUID(uuidString: String(parts[0])),
-            let flowID = UUID(uuidString: String(parts[1])), let first = Int64(parts[2]), let last = Int64(parts[3])
+        guard parts.count == 4, let origin = UUID(text: String(parts[0])),
+            let flowID = UUID(text: String(parts[1])), let first = Int64(parts[2]), let last = Int64(parts[3])
         else { return nil }
         self.init(origin: origin, flowID: flowID, firstID: first, lastID: last)
     }

@@ -42,7 +42,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
                     message: "this session has expired or was signed out; sign in again")
             }
             context.user = user
-            context.logger[metadataKey: "user"] = "\(user.id)"
+            // Formatted only if a line is logged: this runs on every authenticated request.
+            context.logger[metadataKey: "user"] = .stringConvertible(user.id)
         }
         return try await next(request, context)
     }

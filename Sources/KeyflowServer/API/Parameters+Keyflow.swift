@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
+import KeyflowJSON
 
 extension KeyflowRequestContext {
     /// A UUID path parameter; a malformed one is reported as a missing resource, as it cannot exist.
     func id(_ name: String, of what: String) throws -> UUID {
-        guard let text = parameters.get(name), let id = UUID(uuidString: text) else {
+        guard let text = parameters.get(name), let id = UUID(text: text) else {
             throw APIError.notFound("no \(what) '\(parameters.get(name) ?? "")'")
         }
         return id

@@ -1,5 +1,6 @@
 import Foundation
 import Keyflow
+import KeyflowJSON
 import KeyflowStore
 
 // The API's JSON shapes; `openapi.yaml` describes the same ones. Storage and domain types never go out as
@@ -340,7 +341,7 @@ struct FlowView: Encodable {
         members = flow.members.map {
             MemberView(userId: $0.userID, role: $0.role, name: people[$0.userID]?.name, email: people[$0.userID]?.email)
         }
-        names = Dictionary(uniqueKeysWithValues: people.map { ($0.key.uuidString, $0.value.name) })
+        names = Dictionary(uniqueKeysWithValues: people.map { ($0.key.text(uppercase: true), $0.value.name) })
         let order = flow.actions.map(\.id)
         actions = flow.actions.enumerated().map { index, action in
             let definition = action.definition

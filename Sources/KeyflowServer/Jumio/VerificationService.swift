@@ -1,6 +1,7 @@
 import Foundation
 import JumioKit
 import Keyflow
+import KeyflowJSON
 import KeyflowStore
 import Logging
 
@@ -43,9 +44,9 @@ struct VerificationService: Sendable {
             if let problem = gateway.callbackProblem(callbackURL, region: region) { throw APIError.conflict(problem) }
             let preferred = [actorLocale].compactMap { $0 } + (acceptLanguage?.split(separator: ",").map(String.init) ?? [])
             let request = JumioAccountRequest(
-                customerInternalReference: "keyflow-\(attemptID.uuidString.lowercased())",
+                customerInternalReference: "keyflow-\(attemptID.text(uppercase: false))",
                 workflowKey: gateway.workflowKey(settings.workflowType),
-                userReference: actor.userID.uuidString.lowercased(), callbackUrl: callbackURL,
+                userReference: actor.userID.text(uppercase: false), callbackUrl: callbackURL,
                 tokenLifetime: gateway.configuration.tokenLifetime,
                 web: JumioAccountRequest.Web(locale: JumioGateway.locale(preferred: preferred)))
             let response: JumioAccountResponse

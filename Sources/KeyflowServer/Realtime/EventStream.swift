@@ -35,7 +35,7 @@ struct EventStream {
             status: .ok,
             headers: [
                 .contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no",
-                EventStreamTap.header: subscriber.id.uuidString,
+                EventStreamTap.header: subscriber.id.text(uppercase: true),
             ],
             body: body)
     }

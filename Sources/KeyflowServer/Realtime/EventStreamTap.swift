@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import KeyflowJSON
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -26,7 +27,7 @@ final class EventStreamTap: ChannelDuplexHandler, RemovableChannelHandler {
         }
         head.headerFields[Self.header] = nil
         context.write(wrapOutboundOut(.head(head)), promise: promise)
-        guard let id = UUID(uuidString: named), let subscriber = hub.subscriber(id) else { return }
+        guard let id = UUID(text: named), let subscriber = hub.subscriber(id) else { return }
         self.subscriber = subscriber
         subscriber.attach(StreamConnection(context: context))
     }

@@ -35,7 +35,7 @@ struct SQLiteResultRow: SQLRow {
         return try Self.decoder.decode(D.self, from: value)
     }
 
-    /// The store's usual columns — text, integers, doubles, and text or a double that may be missing — read
+    /// The store's usual columns — text, integers and doubles, present or missing — read
     /// as SQLiteKit reads them, but told apart by type: its decoder first casts the type to a protocol, which
     /// looks the conformance up on every column read. Anything else (and any mismatch, for its error) goes
     /// to SQLiteKit's decoder.
@@ -48,12 +48,16 @@ struct SQLiteResultRow: SQLRow {
             if D.self == Int.self { return unsafeBitCast(integer, to: D.self) }
             if D.self == Int64.self { return unsafeBitCast(Int64(integer), to: D.self) }
             if D.self == Double.self { return unsafeBitCast(Double(integer), to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Int?.some(integer), to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.some(Int64(integer)), to: D.self) }
         case .float(let double):
             if D.self == Double.self { return unsafeBitCast(double, to: D.self) }
             if D.self == Double?.self { return unsafeBitCast(Double?.some(double), to: D.self) }
         case .null:
             if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
             if D.self == Double?.self { return unsafeBitCast(Double?.none, to: D.self) }
+            if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
+            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
         case .blob:
             break
         }
