@@ -65,6 +65,23 @@ struct BadInputTests {
         }
     }
 
+    @Test("a session token is read whatever the scheme's case and the blanks around it; other schemes are refused")
+    func authorizationHeader() async throws {
+        let server = try await TestServer.make(.sqlite)
+        try await server.run { client in
+            let admin = try await API(client: client).signedIn(server.admin.email, server.admin.password)
+            let token = try #require(admin.token)
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER   \(token) \t"] {
+                let response = try await client.execute(uri: "/api/v1/flows", method: .get, headers: [.authorization: header])
+                #expect(response.status == .ok, "\(header)")
+            }
+            for header in ["Basic \(token)", "Bearer", "Bearer    ", "Bearer\(token)", "Bearer x\(token)"] {
+                let response = try await client.execute(uri: "/api/v1/flows", method: .get, headers: [.authorization: header])
+                #expect(response.status == .unauthorized, "\(header)")
+            }
+        }
+    }
+
     @Test("SQL and HTML in every text field are stored as written and never rendered as markup", arguments: TestServer.stores)
     func injections(store: TestServer.StoreKind) async throws {
         let server = try await TestServer.make(store)
