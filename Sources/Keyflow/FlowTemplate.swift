@@ -78,7 +78,9 @@ public enum Naming {
     public static let maximumNameLength = 200
 
     public static func validateName(_ name: String, what: String, field: String) throws(DomainError) {
-        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        // Blank is all white space (the standard library's test is Foundation's `.whitespacesAndNewlines`), found
+        // at the first character that is not, without Foundation's trim of every name on every flow started.
+        guard name.contains(where: { !$0.isWhitespace }) else {
             throw .invalid("the \(what) must not be empty", field: field)
         }
         guard name.count <= maximumNameLength else {
