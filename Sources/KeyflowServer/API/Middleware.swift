@@ -56,9 +56,9 @@ extension Request {
         // alone cost ≈ 30,000 instructions a request.
         let bytes = Array(header.utf8)
         guard bytes.count > 7, String(decoding: bytes[..<7], as: UTF8.self).lowercased() == "bearer " else { return nil }
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let first = bytes[7...].firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) })
+        // Blanks after the scheme are skipped; blanks at the end never arrive (the HTTP parser drops them).
+        guard let first = bytes[7...].firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") })
         else { return nil }
-        return String(decoding: bytes[first...last], as: UTF8.self)
+        return String(decoding: bytes[first...], as: UTF8.self)
     }
 }
