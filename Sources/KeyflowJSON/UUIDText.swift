@@ -64,8 +64,7 @@ extension UUID {
     }
 }
 
-/// Hexadecimal digits as UTF-8, made once: digests and ids write them.
+/// Hexadecimal digits as UTF-8, made once: digests write them.
 public enum HexadecimalDigits {
     public static let lower = Array("0123456789abcdef".utf8)
-    public static let upper = Array("0123456789ABCDEF".utf8)
 }
