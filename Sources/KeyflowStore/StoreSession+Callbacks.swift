@@ -114,7 +114,9 @@ extension StoreSession {
         _ callbacks: [NewCallback], _ jobs: [(attemptID: UUID, job: UniqueJob)], at now: Date
     ) async throws -> StoredCallbacks {
         // The statement reads the attempts: a write carried into it (an attempt inserted by the same unit)
-        // would be invisible to it.
+        // would be invisible to it. Each attempt is looked up by its key (the `LIMIT` keeps PostgreSQL from
+        // flattening the lookup into a join): for a batch of unknown size the planner otherwise preferred a
+        // scan of every attempt ever made, which grows with the table.
         try await sendCarriedWrites()
         var stored = StoredCallbacks()
         for row in try await sql.raw(
@@ -122,7 +124,10 @@ extension StoreSession {
             WITH arrival AS (
                 SELECT * FROM json_to_recordset(\(bind: Self.rows(of: callbacks))::json)
                     AS arrival (arrival_order int, attempt_id text, remote_address text, body text, status_hint text)),
-            targets AS (SELECT id, open FROM verification_attempts WHERE id IN (SELECT attempt_id FROM arrival)),
+            targets AS (
+                SELECT target.id, target.open FROM (SELECT DISTINCT attempt_id FROM arrival) AS wanted
+                CROSS JOIN LATERAL (
+                    SELECT id, open FROM verification_attempts WHERE id = wanted.attempt_id LIMIT 1) AS target),
             arrived AS (
                 INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
                 SELECT arrival.attempt_id, \(bind: now.seconds), arrival.remote_address, arrival.body, arrival.status_hint,

@@ -55,16 +55,22 @@ extension StoreSession {
         // The limit is written into the statement, not bound: it follows the runner's free slots, and SQLite
         // compiles a statement again whenever a bound LIMIT changes to or from 1. One kept statement per limit.
         let limitClause = SQLQueryString("LIMIT \(unsafeRaw: String(limit))")
+        // Jobs whose lease ran out come first (they are few, and under a steady stream of new work they would
+        // otherwise wait for the queue to drain), then the due ones, each read in order from its own index
+        // (M0018) so a claim stops after `limit` rows however long the backlog.
         return try await sql.raw(
             """
             UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = \(bind: worker),
                 lease_until = \(bind: now.seconds + lease), updated_at = \(bind: now.seconds)
             WHERE id IN (
-                SELECT id FROM jobs
-                WHERE queue IN (\(names)) AND status IN ('queued', 'running') AND (
-                    (status = 'queued' AND run_at <= \(bind: now.seconds))
-                    OR (status = 'running' AND lease_until < \(bind: now.seconds)))
-                ORDER BY run_at \(limitClause)\(skipLocked))
+                SELECT id FROM (
+                    SELECT id FROM jobs WHERE status = 'running' AND lease_until < \(bind: now.seconds) AND queue IN (\(names))
+                    ORDER BY lease_until \(limitClause)\(skipLocked)) AS expired
+                UNION ALL
+                SELECT id FROM (
+                    SELECT id FROM jobs WHERE status = 'queued' AND run_at <= \(bind: now.seconds) AND queue IN (\(names))
+                    ORDER BY run_at \(limitClause)\(skipLocked)) AS due
+                \(limitClause))
             RETURNING *
             """
         ).all().map(Self.job(from:)).sorted { $0.runAt < $1.runAt }
@@ -134,22 +140,30 @@ extension StoreSession {
             requestID: try row.decode(column: "request_id", as: String?.self))
     }
 
-    /// Each queue's depth, for `/metrics`.
+    /// Each queue's depth, for `/metrics`. One aggregate per state, so each reads only its own index (M0018).
     public func queueDepths(now: Date) async throws -> [QueueDepth] {
-        try await sql.raw(
+        let rows = try await sql.raw(
             """
-            SELECT queue,
-                SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued,
-                SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
-                MIN(CASE WHEN status = 'queued' AND run_at <= \(bind: now.seconds) THEN run_at END) AS oldest
-            FROM jobs WHERE status IN ('queued', 'running') GROUP BY queue ORDER BY queue
+            SELECT queue, 'queued' AS status, COUNT(*) AS jobs,
+                MIN(CASE WHEN run_at <= \(bind: now.seconds) THEN run_at END) AS oldest
+            FROM jobs WHERE status = 'queued' GROUP BY queue
+            UNION ALL
+            SELECT queue, 'running', COUNT(*), NULL FROM jobs WHERE status = 'running' GROUP BY queue
             """
-        ).all().map { row in
-            let oldest = try row.decode(column: "oldest", as: Double?.self)
-            return QueueDepth(
-                queue: try row.decode(column: "queue", as: String.self), queued: try row.decode(column: "queued", as: Int.self),
-                running: try row.decode(column: "running", as: Int.self),
-                oldestWaitSeconds: oldest.map { max(0, now.seconds - $0) } ?? 0)
+        ).all()
+        var depths: [String: QueueDepth] = [:]
+        for row in rows {
+            let queue = try row.decode(column: "queue", as: String.self)
+            let jobs = try row.decode(column: "jobs", as: Int.self)
+            var depth = depths[queue] ?? QueueDepth(queue: queue, queued: 0, running: 0, oldestWaitSeconds: 0)
+            if try row.decode(column: "status", as: String.self) == "queued" {
+                depth.queued = jobs
+                depth.oldestWaitSeconds = try row.decode(column: "oldest", as: Double?.self).map { max(0, now.seconds - $0) } ?? 0
+            } else {
+                depth.running = jobs
+            }
+            depths[queue] = depth
         }
+        return depths.values.sorted { $0.queue < $1.queue }
     }
 }

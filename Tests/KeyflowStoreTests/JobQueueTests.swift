@@ -69,6 +69,45 @@ struct JobQueueTests {
         }
     }
 
+    @Test("due jobs are claimed earliest first, and a job whose worker died before any of them", arguments: TestStores.configurations)
+    func claimOrder(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let queue = "q-\(UUID())"
+            let now = Date(timeIntervalSince1970: 1_000_000)
+            try await store.write { try await $0.enqueue(queue: queue, payload: "abandoned", runAt: now, now: now) }
+            _ = try await store.write { try await $0.claimJobs(queues: [queue], worker: "dead", limit: 1, lease: 30, now: now) }
+            for (payload, offset) in [("second", -50.0), ("later", 500), ("first", -100), ("third", -10)] {
+                try await store.write { try await $0.enqueue(queue: queue, payload: payload, runAt: now.addingTimeInterval(offset), now: now) }
+            }
+            let later = now.addingTimeInterval(31)
+            func claim(_ limit: Int) async throws -> [String] {
+                try await store.write { try await $0.claimJobs(queues: [queue], worker: "alive", limit: limit, lease: 30, now: later) }
+                    .map(\.payload)
+            }
+            #expect(try await claim(1) == ["abandoned"])
+            #expect(try await claim(2) == ["first", "second"])
+            #expect(try await claim(5) == ["third"])
+        }
+    }
+
+    @Test("queue depths count waiting and running jobs and how long the oldest due one has waited", arguments: TestStores.configurations)
+    func depths(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let queue = "q-\(UUID())"
+            let now = Date(timeIntervalSince1970: 1_000_000)
+            for offset in [-40.0, -10, 0, 600] {
+                try await store.write { try await $0.enqueue(queue: queue, payload: "{}", runAt: now.addingTimeInterval(offset), now: now) }
+            }
+            _ = try await store.write { try await $0.claimJobs(queues: [queue], worker: "w", limit: 1, lease: 30, now: now) }
+            let depth = try #require(try await store.read { try await $0.queueDepths(now: now) }.first { $0.queue == queue })
+            #expect((depth.queued, depth.running, depth.oldestWaitSeconds) == (3, 1, 10))
+            let idle = "q-\(UUID())"
+            try await store.write { try await $0.enqueue(queue: idle, payload: "{}", runAt: now.addingTimeInterval(60), now: now) }
+            let waiting = try #require(try await store.read { try await $0.queueDepths(now: now) }.first { $0.queue == idle })
+            #expect((waiting.queued, waiting.running, waiting.oldestWaitSeconds) == (1, 0, 0))
+        }
+    }
+
     @Test("failures retry with growing backoff and the job is dead after its last attempt", arguments: TestStores.configurations)
     func retries(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

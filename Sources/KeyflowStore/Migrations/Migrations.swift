@@ -22,6 +22,7 @@ extension Store {
             M0015_IndexWebhookEndpointsByCreation(),
             M0016_DropJobsReadyIndex(),
             M0017_CreateFlowVersionCheck(),
+            M0018_IndexClaimableJobs(),
         ])
         return migrations
     }
