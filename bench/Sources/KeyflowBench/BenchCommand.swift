@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Flows started, verified and completed per store.") var flows = 5000
     @Option(help: "Requests the generator keeps in flight.") var concurrency = 64
     @Option(help: "Flows whose event stream is watched to time completion.") var watched = 500
-    @Option(help: "Milliseconds between the generator's reads of /metrics while it waits for verifications.")
+    @Option(help: "The fewest milliseconds between the generator's reads of /metrics while it waits for verifications (it reads when a third of the expected rest has passed).")
     var progressInterval = 50
     @Option(help: "Clients holding an event stream open on one workspace for the push test.") var sseClients = 5000
     @Option(help: "Chat messages pushed to them.") var sseMessages = 10

@@ -179,16 +179,24 @@ struct JourneyBenchmark {
         return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? 0
     }
 
+    /// Reads the count until it reaches `target`. Each read costs the server a `/metrics` scrape (with the
+    /// database's queue depths), so the reads follow the rate seen so far: the next one comes after a third of
+    /// the time the rest should take, never sooner than `progressInterval` apart — as precise at the end as
+    /// reading every `progressInterval`, with a dozen reads instead of hundreds.
     private func waitForProcessed(_ target: Int, deadline: Duration) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        var seen = 0
+        var previous = (count: 0, at: start)
         while clock.now - start < deadline {
-            seen = try await processedCallbacks()
+            let seen = try await processedCallbacks()
+            let now = clock.now
             if seen >= target { return }
-            try await Task.sleep(for: progressInterval)
+            let rate = Double(seen - previous.count) / max((now - previous.at) / .seconds(1), 1e-3)
+            previous = (seen, now)
+            let expected = rate > 0 ? Duration.seconds(Double(target - seen) / rate) : progressInterval
+            try await Task.sleep(for: max(progressInterval, min(expected / 3, .seconds(1))))
         }
-        throw KeyflowAPI.Failure(description: "only \(seen) of \(target) callbacks were processed in time")
+        throw KeyflowAPI.Failure(description: "only \(previous.count) of \(target) callbacks were processed in time")
     }
 
     static func require(_ result: LoadLoop.Result, _ what: String) throws {
