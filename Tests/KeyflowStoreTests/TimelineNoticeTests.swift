@@ -1,0 +1,49 @@
+import Foundation
+import Keyflow
+import KeyflowStore
+import Synchronization
+import Testing
+
+@Suite(
+    "Notices between instances on one PostgreSQL",
+    .enabled(if: TestStores.configurations.contains { $0.engine == .postgres }, "needs PostgreSQL"))
+struct TimelineNoticeTests {
+    @Test("an instance hears the events another commits, with their ids, and never its own")
+    func othersOnly() async throws {
+        let configuration = try #require(TestStores.configurations.first { $0.engine == .postgres })
+        try await TestStores.with(configuration) { here in
+            try await TestStores.with(configuration) { elsewhere in
+                let seed = Seed()
+                try await seed.write(to: here)
+                let (flow, _) = try seed.flow()
+                try await here.write { try await $0.insert(flow, at: seed.now) }
+                let heard = Mutex<[TimelineNotice]>([])
+                let (connected, listening) = AsyncStream<Void>.makeStream()
+                let follower = Task {
+                    await here.followOtherInstances(onConnected: { listening.yield() }) { notice in
+                        heard.withLock { $0.append(notice) }
+                    }
+                }
+                defer { follower.cancel() }
+                for await _ in connected { break }
+
+                func message(_ text: String, from store: Store) async throws -> [StoredEvent] {
+                    try await store.write { try await $0.append([FlowEvent(kind: .message, text: text, at: seed.now)], to: flow.id) }
+                }
+                _ = try await message("said here", from: here)
+                let theirs = try await message("said elsewhere", from: elsewhere)
+                _ = try await message("said here again", from: here)
+                let last = try await message("said elsewhere again", from: elsewhere)
+
+                let deadline = ContinuousClock.now + .seconds(10)
+                while heard.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                try await Task.sleep(for: .milliseconds(200))
+                let notices = heard.withLock { $0 }
+                #expect(notices.map(\.origin) == [elsewhere.instanceID, elsewhere.instanceID])
+                #expect(notices.map(\.flowID) == [flow.id, flow.id])
+                #expect(notices.map(\.firstID) == [theirs[0].id, last[0].id])
+                #expect(notices.map(\.lastID) == [theirs[0].id, last[0].id])
+            }
+        }
+    }
+}
