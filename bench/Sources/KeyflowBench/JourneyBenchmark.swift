@@ -23,6 +23,8 @@ struct JourneyBenchmark {
         var cpuMillisecondsPerVerification: Double
         /// The same for this process: the generator, and the sandbox answering Keyflow's retrievals.
         var generatorCPUMillisecondsPerVerification: Double
+        /// The same for PostgreSQL's processes on this machine, when the store is PostgreSQL.
+        var databaseCPUMillisecondsPerVerification: Double?
     }
 
     let api: KeyflowAPI
@@ -35,6 +37,8 @@ struct JourneyBenchmark {
     /// How often `/metrics` is read while verifications are awaited: often enough to time a run of seconds,
     /// seldom enough that the scrapes cost the server little (longer under a profiler, which slows the server).
     let progressInterval: Duration
+    /// Whether PostgreSQL runs on this machine as the store, so its processes' CPU time is Keyflow's too.
+    let measuresLocalPostgres: Bool
 
     static let adminEmail = "admin@bench.example"
     static let adminPassword = "bench-admin-password"
@@ -58,7 +62,8 @@ struct JourneyBenchmark {
             repeatedCallbacks: repeats, cpuMicrosecondsPerRepeatedCallback: repeatCPU * 1_000_000 / Double(flows),
             verificationsPerSecond: verified.perSecond, completion: verified.completion,
             cpuMillisecondsPerVerification: verified.serverCPU * 1000 / Double(flows),
-            generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows))
+            generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows),
+            databaseCPUMillisecondsPerVerification: verified.databaseCPU.map { $0 * 1000 / Double(flows) })
         return (figures, started.first?.flowID ?? "", client, admin)
     }
 
@@ -99,7 +104,10 @@ struct JourneyBenchmark {
     /// Sends every callback as fast as they are accepted and waits until each verification is applied,
     /// following the watched flows on their event streams and the server's CPU time meanwhile.
     private func deliverAndFollow(_ callbacks: [HeldCallback], flowIDs: [String], watchingAs client: KeyflowAPI) async throws
-        -> (accepted: LoadLoop.Result, perSecond: Double, completion: Latencies, serverCPU: Double, generatorCPU: Double)
+        -> (
+            accepted: LoadLoop.Result, perSecond: Double, completion: Latencies, serverCPU: Double, generatorCPU: Double,
+            databaseCPU: Double?
+        )
     {
         let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
         let watchers = try await EventStreams.open(
@@ -108,6 +116,7 @@ struct JourneyBenchmark {
         let processedBefore = try await processedCallbacks()
         let phase = try server.begin("verifying")
         let generatorBefore = processCPUSeconds("self")
+        let databaseBefore = measuresLocalPostgres ? localPostgresCPUSeconds() : nil
         let clock = ContinuousClock()
         let started = clock.now
         let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
@@ -118,6 +127,7 @@ struct JourneyBenchmark {
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
         let generatorCPU = processCPUSeconds("self") - generatorBefore
+        let databaseCPU = databaseBefore.map { localPostgresCPUSeconds() - $0 }
         let serverCPU = try server.end(phase, operations: flows)
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
         let sentAt = sent.withLock { $0 }
@@ -125,7 +135,10 @@ struct JourneyBenchmark {
             guard let arrival, let start = sentAt[index] else { return nil }
             return milliseconds(arrival - start)
         }
-        return (accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), serverCPU, generatorCPU)
+        return (
+            accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), serverCPU, generatorCPU,
+            databaseCPU
+        )
     }
 
     private func deliver(_ callback: HeldCallback) async throws {

@@ -39,6 +39,8 @@ struct StoreReport: Codable, Sendable {
     var completionSamples: Int
     var cpuMsPerVerification: Double
     var generatorCpuMsPerVerification: Double
+    /// PostgreSQL's processes on this machine, when they are the store.
+    var databaseCpuMsPerVerification: Double?
     var ssePush: Push
     var residentWithStreamsMiB: Double
     var cpuMicrosecondsPerPush: Double
@@ -76,6 +78,7 @@ struct StoreReport: Codable, Sendable {
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],
             ["  CPU per verification", String(format: "%.2f ms", cpuMsPerVerification), "", "", ""],
             ["  generator and sandbox CPU per verification", String(format: "%.2f ms", generatorCpuMsPerVerification), "", "", ""],
+        ] + (databaseCpuMsPerVerification.map { [["  PostgreSQL CPU per verification", String(format: "%.2f ms", $0), "", "", ""]] } ?? []) + [
             ["SSE push to \(ssePush.clients) clients p50 / p99", "\(ms(ssePush.p50)) / \(ms(ssePush.p99))", "", "",
              "p99 ≤ 100 ms"],
             ["  pushes missing", "\(ssePush.missing)", "", "", "0"],

@@ -131,3 +131,13 @@ func processCPUSeconds(_ pid: String) -> Double {
     guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
+
+/// The CPU seconds of every PostgreSQL process on this machine (the postmaster, its backends and helpers):
+/// the database's share of a phase when it runs beside Keyflow, as `bench/run`'s does.
+func localPostgresCPUSeconds() -> Double {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { $0.allSatisfy(\.isNumber) }.reduce(0) { total, pid in
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+        return name == "postgres\n" ? total + processCPUSeconds(pid) : total
+    }
+}

@@ -14,6 +14,12 @@ struct StoreRun {
             case .postgres: "PostgreSQL"
             }
         }
+
+        /// PostgreSQL on this machine, whose processes' CPU time can be read beside Keyflow's.
+        var isLocalPostgres: Bool {
+            guard case .postgres(let url) = self else { return false }
+            return ["127.0.0.1", "localhost", "::1"].contains(url.host)
+        }
     }
 
     let binary: String
@@ -57,7 +63,8 @@ struct StoreRun {
         do {
             let journey = try await JourneyBenchmark(
                 api: api, server: server, sandbox: sandbox, flows: scale.flows, concurrency: scale.concurrency,
-                watched: scale.watched, progressInterval: .milliseconds(scale.progressInterval)
+                watched: scale.watched, progressInterval: .milliseconds(scale.progressInterval),
+                measuresLocalPostgres: engine.isLocalPostgres
             ).run()
             let push = try await FanOutBenchmark(
                 admin: journey.admin, client: journey.client, server: server, flowID: journey.sampleFlowID,
@@ -89,6 +96,7 @@ struct StoreRun {
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
                 generatorCpuMsPerVerification: figures.generatorCPUMillisecondsPerVerification,
+                databaseCpuMsPerVerification: figures.databaseCPUMillisecondsPerVerification,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
                 cpuMicrosecondsPerHealth: healthCPU * 1_000_000 / Double(max(1, scale.healthRequests)),
