@@ -24,31 +24,37 @@ struct PostgresResultRow: SQLRow {
     func decodeNil(column: String) throws -> Bool { !cells.contains(column) || cells[column].bytes == nil }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        if cells.contains(column), let value = Self.direct(cells[column], as: D.self) { return value }
-        return try row.sql().decode(column: column, as: D.self)
-    }
-
-    private static func direct<D>(_ cell: PostgresCell, as type: D.Type) -> D? {
-        do {
+        // Each type is decoded where it is named, not through a helper answering `D?`: that optional of a
+        // generic type has its metadata made at run time on every call.
+        if cells.contains(column) {
+            let cell = cells[column]
             // PostgresKit reads a user-defined type (an enum) as text by renaming the cell's type, and a binary
-            // `numeric` as a `Double` its own way: those stay with it.
-            if D.self == String.self, !cell.dataType.isUserDefined {
-                return unsafeBitCast(try cell.decode(String.self), to: D.self)
+            // `numeric` as a `Double` its own way: those stay with it. So does a cell that fails, for its error.
+            let text = !cell.dataType.isUserDefined
+            let number = !(cell.format == .binary && cell.dataType == .numeric)
+            switch ObjectIdentifier(D.self) {
+            case DecodedColumnTypes.string where text:
+                do { return unsafeBitCast(try cell.decode(String.self), to: D.self) } catch {}
+            case DecodedColumnTypes.optionalString where text:
+                do { return unsafeBitCast(try cell.decode(String?.self), to: D.self) } catch {}
+            case DecodedColumnTypes.int:
+                do { return unsafeBitCast(try cell.decode(Int.self), to: D.self) } catch {}
+            case DecodedColumnTypes.int64:
+                do { return unsafeBitCast(try cell.decode(Int64.self), to: D.self) } catch {}
+            case DecodedColumnTypes.optionalInt:
+                do { return unsafeBitCast(try cell.decode(Int?.self), to: D.self) } catch {}
+            case DecodedColumnTypes.optionalInt64:
+                do { return unsafeBitCast(try cell.decode(Int64?.self), to: D.self) } catch {}
+            case DecodedColumnTypes.bool:
+                do { return unsafeBitCast(try cell.decode(Bool.self), to: D.self) } catch {}
+            case DecodedColumnTypes.double where number:
+                do { return unsafeBitCast(try cell.decode(Double.self), to: D.self) } catch {}
+            case DecodedColumnTypes.optionalDouble where number:
+                do { return unsafeBitCast(try cell.decode(Double?.self), to: D.self) } catch {}
+            default:
+                break
             }
-            if D.self == String?.self, !cell.dataType.isUserDefined {
-                return unsafeBitCast(try cell.decode(String?.self), to: D.self)
-            }
-            if D.self == Int.self { return unsafeBitCast(try cell.decode(Int.self), to: D.self) }
-            if D.self == Int64.self { return unsafeBitCast(try cell.decode(Int64.self), to: D.self) }
-            if D.self == Int?.self { return unsafeBitCast(try cell.decode(Int?.self), to: D.self) }
-            if D.self == Int64?.self { return unsafeBitCast(try cell.decode(Int64?.self), to: D.self) }
-            if D.self == Bool.self { return unsafeBitCast(try cell.decode(Bool.self), to: D.self) }
-            let isBinaryNumeric = cell.format == .binary && cell.dataType == .numeric
-            if D.self == Double.self, !isBinaryNumeric { return unsafeBitCast(try cell.decode(Double.self), to: D.self) }
-            if D.self == Double?.self, !isBinaryNumeric { return unsafeBitCast(try cell.decode(Double?.self), to: D.self) }
-        } catch {
-            return nil
         }
-        return nil
+        return try row.sql().decode(column: column, as: D.self)
     }
 }

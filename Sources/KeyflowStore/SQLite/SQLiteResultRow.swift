@@ -31,37 +31,34 @@ struct SQLiteResultRow: SQLRow {
             throw DecodingError.keyNotFound(
                 SomeCodingKey(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column) in the row"))
         }
-        if let direct = Self.direct(value, as: D.self) { return direct }
-        return try Self.decoder.decode(D.self, from: value)
-    }
-
-    /// The store's usual columns — text, integers and doubles, present or missing — read
-    /// as SQLiteKit reads them, but told apart by type: its decoder first casts the type to a protocol, which
-    /// looks the conformance up on every column read. Anything else (and any mismatch, for its error) goes
-    /// to SQLiteKit's decoder.
-    private static func direct<D>(_ value: SQLiteData, as type: D.Type) -> D? {
+        // The store's usual columns — text, integers and doubles, present or missing — are read as SQLiteKit
+        // reads them, but told apart by type: its decoder first casts the type to a protocol, which looks the
+        // conformance up on every column read. Each type is returned where it is named, not through a helper
+        // answering `D?`, whose metadata would be made at run time on every call. Anything else (and any
+        // mismatch, for its error) goes to SQLiteKit's decoder.
+        let type = ObjectIdentifier(D.self)
         switch value {
         case .text(let text):
-            if D.self == String.self { return unsafeBitCast(text, to: D.self) }
-            if D.self == String?.self { return unsafeBitCast(String?.some(text), to: D.self) }
+            if type == DecodedColumnTypes.string { return unsafeBitCast(text, to: D.self) }
+            if type == DecodedColumnTypes.optionalString { return unsafeBitCast(String?.some(text), to: D.self) }
         case .integer(let integer):
-            if D.self == Int.self { return unsafeBitCast(integer, to: D.self) }
-            if D.self == Int64.self { return unsafeBitCast(Int64(integer), to: D.self) }
-            if D.self == Double.self { return unsafeBitCast(Double(integer), to: D.self) }
-            if D.self == Int?.self { return unsafeBitCast(Int?.some(integer), to: D.self) }
-            if D.self == Int64?.self { return unsafeBitCast(Int64?.some(Int64(integer)), to: D.self) }
+            if type == DecodedColumnTypes.int { return unsafeBitCast(integer, to: D.self) }
+            if type == DecodedColumnTypes.int64 { return unsafeBitCast(Int64(integer), to: D.self) }
+            if type == DecodedColumnTypes.double { return unsafeBitCast(Double(integer), to: D.self) }
+            if type == DecodedColumnTypes.optionalInt { return unsafeBitCast(Int?.some(integer), to: D.self) }
+            if type == DecodedColumnTypes.optionalInt64 { return unsafeBitCast(Int64?.some(Int64(integer)), to: D.self) }
         case .float(let double):
-            if D.self == Double.self { return unsafeBitCast(double, to: D.self) }
-            if D.self == Double?.self { return unsafeBitCast(Double?.some(double), to: D.self) }
+            if type == DecodedColumnTypes.double { return unsafeBitCast(double, to: D.self) }
+            if type == DecodedColumnTypes.optionalDouble { return unsafeBitCast(Double?.some(double), to: D.self) }
         case .null:
-            if D.self == String?.self { return unsafeBitCast(String?.none, to: D.self) }
-            if D.self == Double?.self { return unsafeBitCast(Double?.none, to: D.self) }
-            if D.self == Int?.self { return unsafeBitCast(Int?.none, to: D.self) }
-            if D.self == Int64?.self { return unsafeBitCast(Int64?.none, to: D.self) }
+            if type == DecodedColumnTypes.optionalString { return unsafeBitCast(String?.none, to: D.self) }
+            if type == DecodedColumnTypes.optionalDouble { return unsafeBitCast(Double?.none, to: D.self) }
+            if type == DecodedColumnTypes.optionalInt { return unsafeBitCast(Int?.none, to: D.self) }
+            if type == DecodedColumnTypes.optionalInt64 { return unsafeBitCast(Int64?.none, to: D.self) }
         case .blob:
             break
         }
-        return nil
+        return try Self.decoder.decode(D.self, from: value)
     }
 
     /// Made once: each one holds a `JSONDecoder`, and rows decode a column at a time.
