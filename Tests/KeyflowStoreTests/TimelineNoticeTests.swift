@@ -21,7 +21,8 @@ struct TimelineNoticeTests {
                 let (connected, listening) = AsyncStream<Void>.makeStream()
                 let follower = Task {
                     await here.followOtherInstances(onConnected: { listening.yield() }) { notice in
-                        heard.withLock { $0.append(notice) }
+                        // Tests running beside this one notify on the same database about flows of their own.
+                        if notice.flowID == flow.id { heard.withLock { $0.append(notice) } }
                     }
                 }
                 defer { follower.cancel() }
@@ -40,7 +41,6 @@ struct TimelineNoticeTests {
                 try await Task.sleep(for: .milliseconds(200))
                 let notices = heard.withLock { $0 }
                 #expect(notices.map(\.origin) == [elsewhere.instanceID, elsewhere.instanceID])
-                #expect(notices.map(\.flowID) == [flow.id, flow.id])
                 #expect(notices.map(\.firstID) == [theirs[0].id, last[0].id])
                 #expect(notices.map(\.lastID) == [theirs[0].id, last[0].id])
             }
