@@ -72,8 +72,8 @@ extension Store {
     /// The notices other instances send, heard on `connection` until it closes. Every notice this instance
     /// sends comes back to it too, one per change, and on a single instance they are all there is: they are
     /// told apart by their first bytes on the connection's event loop and dropped there, which costs a
-    /// fraction of handing each one through an async sequence to a task (≈ 8 % of the server's instructions
-    /// per verification on PostgreSQL).
+    /// fraction of handing each one through an async sequence to a task (that was ≈ 3 % of the server's
+    /// instructions per verification on PostgreSQL).
     private func otherInstancesNotices(on connection: PostgresConnection) -> AsyncStream<TimelineNotice> {
         let (notices, continuation) = AsyncStream<TimelineNotice>.makeStream()
         let ownPrefix = Array(instanceID.text(uppercase: true).utf8)

@@ -34,8 +34,8 @@ struct JourneyBenchmark {
     let concurrency: Int
     /// How many of the flows have their event stream watched to time completion.
     let watched: Int
-    /// How often `/metrics` is read while verifications are awaited: often enough to time a run of seconds,
-    /// seldom enough that the scrapes cost the server little (longer under a profiler, which slows the server).
+    /// The least time between reads of `/metrics` while verifications are awaited (see `waitForProcessed`): the
+    /// precision of the end of a run of seconds (longer under a profiler, which slows the server).
     let progressInterval: Duration
     /// Whether PostgreSQL runs on this machine as the store, so its processes' CPU time is Keyflow's too.
     let measuresLocalPostgres: Bool
