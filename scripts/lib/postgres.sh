@@ -2,6 +2,7 @@
 # Installs PostgreSQL from Debian's packages when the machine has none. Source this file, then call
 # start_test_postgres; stop_test_postgres removes the cluster again. The tests run it with fsync off (nothing
 # there needs to survive a power cut); PG_TEST_FSYNC=on keeps PostgreSQL's durable default (the benchmark).
+# PG_TEST_OPTIONS adds server options (e.g. "-c shared_preload_libraries=pg_stat_statements").
 
 find_pg_bin() {
   local dir
@@ -25,7 +26,7 @@ start_test_postgres() {
   [ "$(id -u)" = 0 ] && as_postgres=(runuser -u postgres --)
   "${as_postgres[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
   "${as_postgres[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w \
-    -o "-p $PG_TEST_PORT -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=${PG_TEST_FSYNC:-off} -c max_connections=200" start >/dev/null
+    -o "-p $PG_TEST_PORT -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=${PG_TEST_FSYNC:-off} -c max_connections=200 ${PG_TEST_OPTIONS:-}" start >/dev/null
   "${as_postgres[@]}" "$bin/createdb" -h 127.0.0.1 -p "$PG_TEST_PORT" -U postgres keyflow_test
   PG_TEST_BIN=$bin
   PG_TEST_AS=("${as_postgres[@]}")
