@@ -23,6 +23,7 @@ extension Store {
             M0016_DropJobsReadyIndex(),
             M0017_CreateFlowVersionCheck(),
             M0018_IndexClaimableJobs(),
+            M0019_CompressFlowDocumentsWithLZ4(),
         ])
         return migrations
     }
