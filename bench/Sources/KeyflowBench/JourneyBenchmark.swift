@@ -142,13 +142,11 @@ struct JourneyBenchmark {
     }
 
     private func deliver(_ callback: HeldCallback) async throws {
-        var request = HTTPClientRequest(url: callback.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "Jumio Callback")
-        request.body = .bytes(ByteBuffer(bytes: callback.body))
-        let (status, _) = try await api.send(request)
-        guard status == 200 else { throw KeyflowAPI.Failure(description: "callback answered \(status)") }
+        let response = try await api.plain.send(
+            .POST, try api.plain.path(of: callback.url),
+            headers: [("Content-Type", "application/json"), ("User-Agent", "Jumio Callback")],
+            body: ByteBuffer(bytes: callback.body))
+        guard response.status == 200 else { throw KeyflowAPI.Failure(description: "callback answered \(response.status)") }
     }
 
     private func makeClient(_ admin: KeyflowAPI) async throws -> (KeyflowAPI, String) {

@@ -12,7 +12,23 @@ struct KeyflowAPI: Sendable {
 
     let http: HTTPClient
     let base: String
+    /// The same server through bare connections, for the loops whose cost per request is measured.
+    let plain: PlainHTTP
     var token: String?
+
+    init(http: HTTPClient, base: String, token: String? = nil) throws {
+        self.http = http
+        self.base = base
+        self.token = token
+        plain = try PlainHTTP(base: base)
+    }
+
+    private init(http: HTTPClient, base: String, plain: PlainHTTP, token: String?) {
+        self.http = http
+        self.base = base
+        self.plain = plain
+        self.token = token
+    }
 
     static func makeHTTPClient(connections: Int) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
@@ -52,6 +68,6 @@ struct KeyflowAPI: Sendable {
         let session = try await object(
             .POST, "/api/v1/sessions", json: #"{"email": "\#(email)", "password": "\#(password)"}"#, expect: 201)
         guard let token = session["token"] as? String else { throw Failure(description: "sign-in answered no token") }
-        return KeyflowAPI(http: http, base: base, token: token)
+        return KeyflowAPI(http: http, base: base, plain: plain, token: token)
     }
 }

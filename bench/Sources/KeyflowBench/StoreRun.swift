@@ -59,7 +59,8 @@ struct StoreRun {
         defer { server.stop() }
         try await Task.sleep(for: .seconds(1))
         let idle = server.memory.resident
-        let api = KeyflowAPI(http: http, base: server.base)
+        let api = try KeyflowAPI(http: http, base: server.base)
+        defer { api.plain.close() }
         do {
             let journey = try await JourneyBenchmark(
                 api: api, server: server, sandbox: sandbox, flows: scale.flows, concurrency: scale.concurrency,
@@ -72,7 +73,7 @@ struct StoreRun {
             ).run()
             let healthPhase = try server.begin("health")
             let health = await LoadLoop(count: scale.healthRequests, concurrency: scale.concurrency).run { _ in
-                let (status, _) = try await api.send(api.request(.GET, "/health"))
+                let status = try await api.plain.send(.GET, "/health").status
                 guard status == 200 else { throw KeyflowAPI.Failure(description: "/health answered \(status)") }
             }
             let healthCPU = try server.end(healthPhase, operations: scale.healthRequests)

@@ -1,0 +1,149 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Keep-alive HTTP/1.1 connections to the server under test for the generator's hot loops (Jumio's callbacks
+/// and `/health`), one request at a time on each, written and read on its event loop.
+///
+/// AsyncHTTPClient's pool, request state machines and task hand-offs cost the generator ≈ 160 µs of CPU per
+/// callback, about as much as the server spends accepting it — on the same two cores, so the generator itself
+/// held the rate down. Jumio's callbacks come from Jumio's machines, not from Keyflow's; the lighter the
+/// generator, the nearer the figures are to that.
+final class PlainHTTP: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    let base: String
+    private let host: String
+    private let port: Int
+    private let idle = Mutex<[PlainConnection]>([])
+
+    init(base: String) throws {
+        guard let url = URLComponents(string: base), let host = url.host, let port = url.port else {
+            throw KeyflowAPI.Failure(description: "cannot read host and port from \(base)")
+        }
+        self.base = base
+        self.host = host
+        self.port = port
+    }
+
+    /// Sends a request on an idle connection (a new one when none is idle) and answers the whole response.
+    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil) async throws
+        -> Response
+    {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: "\(host):\(port)")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+        let connection: PlainConnection
+        if let reused = idle.withLock({ $0.popLast() }) {
+            connection = reused
+        } else {
+            connection = try await PlainConnection.open(host: host, port: port)
+        }
+        do {
+            let response = try await connection.send(head, body: body)
+            idle.withLock { $0.append(connection) }
+            return response
+        } catch {
+            connection.channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    /// The path of `url` when it is one of this server's, for a request made from a full address.
+    func path(of url: String) throws -> String {
+        if url.hasPrefix(base) { return String(url.dropFirst(base.count)) }
+        guard let components = URLComponents(string: url), components.host == host, components.port == port else {
+            throw KeyflowAPI.Failure(description: "\(url) is not an address of \(base)")
+        }
+        return components.percentEncodedPath + (components.percentEncodedQuery.map { "?\($0)" } ?? "")
+    }
+
+    func close() {
+        for connection in idle.withLock({ $0 }) { connection.channel.close(promise: nil) }
+    }
+}
+
+/// One connection with its response reader.
+private final class PlainConnection: Sendable {
+    let channel: any Channel
+    private let reader: ResponseReader
+
+    private init(channel: any Channel, reader: ResponseReader) {
+        self.channel = channel
+        self.reader = reader
+    }
+
+    static func open(host: String, port: Int) async throws -> PlainConnection {
+        let reader = ResponseReader()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(reader)
+                }
+            }
+            .connect(host: host, port: port).get()
+        return PlainConnection(channel: channel, reader: reader)
+    }
+
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?) async throws -> PlainHTTP.Response {
+        let promise = channel.eventLoop.makePromise(of: PlainHTTP.Response.self)
+        let (channel, reader) = (self.channel, self.reader)
+        channel.eventLoop.execute {
+            reader.expect(promise)
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        }
+        return try await promise.futureResult.get()
+    }
+}
+
+/// Gathers one response at a time, on the connection's event loop only.
+private final class ResponseReader: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private var pending: EventLoopPromise<PlainHTTP.Response>?
+    private var status = 0
+    private var body: ByteBuffer?
+
+    func expect(_ promise: EventLoopPromise<PlainHTTP.Response>) {
+        pending = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+            body = nil
+        case .body(var part):
+            if body == nil { body = part } else { body!.writeBuffer(&part) }
+        case .end:
+            let promise = pending
+            pending = nil
+            promise?.succeed(PlainHTTP.Response(status: status, body: body ?? ByteBuffer()))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    private func fail(_ error: any Error) {
+        let promise = pending
+        pending = nil
+        promise?.fail(error)
+    }
+}
