@@ -39,12 +39,7 @@ final class PlainHTTP: Sendable {
         head.headers.add(name: "Host", value: "\(host):\(port)")
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        let connection: PlainConnection
-        if let reused = idle.withLock({ $0.popLast() }) {
-            connection = reused
-        } else {
-            connection = try await PlainConnection.open(host: host, port: port)
-        }
+        let connection = try await connection()
         do {
             let response = try await connection.send(head, body: body)
             idle.withLock { $0.append(connection) }
@@ -53,6 +48,18 @@ final class PlainHTTP: Sendable {
             connection.channel.close(promise: nil)
             throw error
         }
+    }
+
+    /// An idle connection still open (those the server closed meanwhile are dropped), or a new one.
+    private func connection() async throws -> PlainConnection {
+        let reused = idle.withLock { idle -> PlainConnection? in
+            while let connection = idle.popLast() {
+                if connection.channel.isActive { return connection }
+            }
+            return nil
+        }
+        if let reused { return reused }
+        return try await PlainConnection.open(host: host, port: port)
     }
 
     /// The path of `url` when it is one of this server's, for a request made from a full address.
@@ -96,6 +103,8 @@ private final class PlainConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: PlainHTTP.Response.self)
         let (channel, reader) = (self.channel, self.reader)
         channel.eventLoop.execute {
+            // Closed since it was taken: nothing would ever answer.
+            guard channel.isActive else { return promise.fail(ChannelError.ioOnClosedChannel) }
             reader.expect(promise)
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
             if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
