@@ -7,9 +7,9 @@ import Synchronization
 /// Keep-alive HTTP/1.1 connections to the server under test for the generator's hot loops (Jumio's callbacks
 /// and `/health`), one request at a time on each, written and read on its event loop.
 ///
-/// AsyncHTTPClient's pool, request state machines and task hand-offs cost the generator ≈ 160 µs of CPU per
-/// callback, about as much as the server spends accepting it — on the same two cores, so the generator itself
-/// held the rate down. Jumio's callbacks come from Jumio's machines, not from Keyflow's; the lighter the
+/// AsyncHTTPClient's pool, request state machines and task hand-offs cost the generator ≈ 170–190 µs of CPU
+/// per callback, about as much as the server spends accepting it — on the same two cores, so the generator
+/// itself held the rate down. Jumio's callbacks come from Jumio's machines, not from Keyflow's; the lighter the
 /// generator, the nearer the figures are to that.
 final class PlainHTTP: Sendable {
     struct Response: Sendable {
