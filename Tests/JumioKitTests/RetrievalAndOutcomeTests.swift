@@ -34,6 +34,22 @@ struct RetrievalAndOutcomeTests {
         }
     }
 
+    @Test("a finished execution's details are the same on every retrieval, ids and Jumio's timestamps included")
+    func sameDetailsEveryTime() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let created = try await start(32, on: harness)
+            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .warning(label: "ALERT"))
+            let first = try await details(created, harness)
+            #expect(try await details(created, harness) == first)
+            let ids = first.capabilities.values.flatMap { $0.compactMap(\.id) }
+            #expect(ids.count == first.capabilities.values.map(\.count).reduce(0, +))
+            #expect(Set(ids).count == ids.count)
+            for timestamp in [first.createdAt, first.completedAt] {
+                #expect(timestamp?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+            }
+        }
+    }
+
     @Test("a rejected document leaves the capabilities that depend on it not executed")
     func rejectedWithDependencyRule() async throws {
         try await SandboxHarness.with { harness async throws in
