@@ -172,7 +172,8 @@ struct Components: Sendable {
             JobRunner(
                 store: store, clock: dependencies.clock, logger: logger, pollInterval: configuration.jobPollInterval,
                 retry: configuration.jobRetry, handlers: handlers, lease: configuration.jobLease,
-                concurrency: configuration.jobConcurrency, wakeup: jobWakeup))
+                concurrency: configuration.jobConcurrency, wakeup: jobWakeup,
+                preparations: [VerificationService.queue: { await verifications.prepare($0) }]))
         services.append(
             Reconciler(store: store, clock: dependencies.clock, logger: logger, interval: configuration.reconcileInterval))
         services.append(

@@ -82,14 +82,27 @@ extension StoreSession {
     /// Jumio's answer to an attempt needs the flow before it calls Jumio, and the change after it can take
     /// this read (`flowForChange(_:readBefore:)`) instead of reading again.
     public func attemptWithFlow(_ id: UUID) async throws -> (attempt: AttemptRecord, flow: FlowForChange?)? {
-        try await sql.raw(
+        try await attemptsWithFlows([id])[id]
+    }
+
+    /// `attemptWithFlow` for several attempts in one statement (a batch of claimed jobs); those not found are
+    /// missing from the answer.
+    public func attemptsWithFlows(_ ids: [UUID]) async throws -> [UUID: (attempt: AttemptRecord, flow: FlowForChange?)] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.raw(
             """
             SELECT verification_attempts.*, \(flowForChangeColumns)
             FROM verification_attempts LEFT JOIN flows ON flows.id = verification_attempts.flow_id
                 LEFT JOIN organizations ON organizations.id = flows.organization_id
-            WHERE verification_attempts.id = \(bind: id.key)
+            WHERE verification_attempts.id IN (\(SQLList(ids.map { SQLBind($0.key) })))
             """
-        ).first().map { row in (try Self.attempt(from: row), try flowForChange(from: row)) }
+        ).all()
+        var found: [UUID: (attempt: AttemptRecord, flow: FlowForChange?)] = [:]
+        for row in rows {
+            let attempt = try Self.attempt(from: row)
+            found[attempt.id] = (attempt, try flowForChange(from: row))
+        }
+        return found
     }
 
     public func attempts(ofFlow flowID: UUID) async throws -> [AttemptRecord] {

@@ -35,6 +35,29 @@ struct JobRunnerTests {
         await store.shutdown()
     }
 
+    @Test("a queue's preparation gets the claimed batch's jobs before any of them runs")
+    func preparedBatch() async throws {
+        let store = try Store(.sqliteInMemory, logger: Logger(label: "test.jobs"))
+        try await store.migrate()
+        let prepared = Mutex<Set<String>>([])
+        let ranUnprepared = Mutex<[String]>([])
+        let done = Mutex<Set<String>>([])
+        let wakeup = JobWakeup()
+        var runner = Self.runner(store, wakeup: wakeup) { job, _ in
+            if !prepared.withLock({ $0.contains(job.payload) }) { ranUnprepared.withLock { $0.append(job.payload) } }
+            done.withLock { _ = $0.insert(job.payload) }
+        }
+        runner.preparations = ["test": { batch in prepared.withLock { $0.formUnion(batch.map(\.payload)) } }]
+        try await enqueue(["a", "b", "c"], in: store, waking: wakeup)
+        let running = Task { try await runner.run() }
+        try await waitUntil { done.withLock { $0 == ["a", "b", "c"] } }
+        #expect(prepared.withLock { $0 } == ["a", "b", "c"])
+        #expect(ranUnprepared.withLock { $0 }.isEmpty)
+        running.cancel()
+        _ = await running.result
+        await store.shutdown()
+    }
+
     struct Refused: Error {}
 
     @Test("a handler may mark its job done in its own transaction; if that transaction fails, the job is retried")

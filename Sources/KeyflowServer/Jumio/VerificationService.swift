@@ -4,6 +4,7 @@ import Keyflow
 import KeyflowJSON
 import KeyflowStore
 import Logging
+import Synchronization
 
 /// Starts verification attempts, applies Jumio's decisions, and schedules the checks that recover lost
 /// callbacks. The domain decides; this service fetches, stores and calls Jumio.
@@ -15,6 +16,8 @@ struct VerificationService: Sendable {
     let tokens: TokenGenerator
     let logger: Logger
     let starts = KeyedLock()
+    /// Attempts read with their flows for a claimed batch of jobs (`prepare`), each taken by its job.
+    let prepared = PreparedAttempts()
 
     static let queue = "jumio.verification"
 
@@ -96,7 +99,9 @@ struct VerificationService: Sendable {
     func process(
         attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false, completion: JobCompletion? = nil
     ) async throws -> Bool {
-        guard let (record, read) = try await store.read({ try await $0.attemptWithFlow(attemptID) }) else { return true }
+        var found = prepared.take(attemptID)
+        if found == nil { found = try await store.read { try await $0.attemptWithFlow(attemptID) } }
+        guard let (record, read) = found else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
             // nothing left to do, and is marked so.
@@ -125,6 +130,21 @@ struct VerificationService: Sendable {
         }
         logger.info("verification result applied", metadata: ["attempt": "\(attemptID)", "outcome": "\(result.outcome.rawValue)"])
         return true
+    }
+
+    /// Reads the attempts of a claimed batch of verification jobs with their flows in one statement, for each
+    /// job to take instead of reading its own: a job reads first, and a batch's jobs start together. On
+    /// PostgreSQL that saves a round trip per job (bench/callgrind: −7.6 % of the server's instructions per
+    /// verification); on SQLite, where a read costs none, it saved nothing, so there each job reads its own. A
+    /// job that finds nothing here (alone in its batch, or the read failed) reads for itself.
+    func prepare(_ jobs: [Job]) async {
+        let ids = jobs.compactMap { try? VerificationJob.decode($0.payload).attemptID }
+        guard store.engine == .postgres, ids.count > 1 else { return }
+        do {
+            prepared.keep(try await store.read { try await $0.attemptsWithFlows(ids) })
+        } catch {
+            logger.warning("reading a batch's attempts failed; each job reads its own", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The execution's status, and its details once it is PROCESSED.
@@ -178,5 +198,20 @@ struct VerificationService: Sendable {
         case .invalidRequest(let detail), .notFound(let detail), .invalidResponse(let detail):
             APIError(status: .badGateway, code: "jumio_error", message: "Jumio could not start the verification: \(detail)")
         }
+    }
+}
+
+/// Attempts read ahead for their jobs, each taken once.
+final class PreparedAttempts: Sendable {
+    typealias Read = (attempt: AttemptRecord, flow: FlowForChange?)
+
+    private let reads = Mutex<[UUID: Read]>([:])
+
+    func keep(_ found: [UUID: Read]) {
+        reads.withLock { $0.merge(found) { _, new in new } }
+    }
+
+    func take(_ attemptID: UUID) -> Read? {
+        reads.withLock { $0.removeValue(forKey: attemptID) }
     }
 }

@@ -22,7 +22,12 @@ struct JobRunner: Service {
     /// Jobs run side by side, so a slow Jumio answer holds up only its own job.
     let concurrency: Int
     let wakeup: JobWakeup
+    /// Per queue, what runs with a claimed batch's jobs of that queue before they start: a queue whose jobs
+    /// each read something first can read it for the whole batch in one statement.
+    var preparations: [String: Preparation] = [:]
     let worker = "worker-\(UUID.random().uuidString.prefix(8))"
+
+    typealias Preparation = @Sendable ([Job]) async -> Void
 
     func run() async throws {
         let queues = handlers.keys.sorted()
@@ -48,6 +53,7 @@ struct JobRunner: Service {
                     await wakeup.wait(timeout: pollInterval)
                     continue
                 }
+                for (queue, batch) in Dictionary(grouping: jobs, by: \.queue) { await preparations[queue]?(batch) }
                 for job in jobs {
                     running.add(1)
                     // Below the requests' priority: a burst of background work must not slow the answers to
