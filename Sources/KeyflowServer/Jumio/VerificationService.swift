@@ -138,8 +138,9 @@ struct VerificationService: Sendable {
     /// verification); on SQLite, where a read costs none, it saved nothing, so there each job reads its own. A
     /// job that finds nothing here (alone in its batch, or the read failed) reads for itself.
     func prepare(_ jobs: [Job]) async {
+        guard store.engine == .postgres else { return }
         let ids = jobs.compactMap { try? VerificationJob.decode($0.payload).attemptID }
-        guard store.engine == .postgres, ids.count > 1 else { return }
+        guard ids.count > 1 else { return }
         do {
             prepared.keep(try await store.read { try await $0.attemptsWithFlows(ids) })
         } catch {
