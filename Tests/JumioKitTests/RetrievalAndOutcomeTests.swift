@@ -19,12 +19,19 @@ struct RetrievalAndOutcomeTests {
             accountID: created.account.id, executionID: created.workflowExecution.id, on: harness.connection())
     }
 
+    /// An execution of workflow `key` whose journey finished with `outcome`, and its details as retrieved.
+    func finished(_ key: Int, _ outcome: SandboxOutcome, on harness: SandboxHarness) async throws
+        -> (created: JumioAccountResponse, details: JumioExecutionDetails)
+    {
+        let created = try await start(key, on: harness)
+        try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: outcome)
+        return (created, try await details(created, harness))
+    }
+
     @Test("a passed ID verification carries every capability and real-looking extracted data")
     func passed() async throws {
         try await SandboxHarness.with { harness async throws in
-            let created = try await start(2, on: harness)
-            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .pass)
-            let result = try await details(created, harness)
+            let (created, result) = try await finished(2, .pass, on: harness)
             #expect(result.workflow?.status == .processed)
             #expect(result.decision?.type == .passed)
             #expect(Set(result.capabilities.keys) == ["usability", "imageChecks", "extraction", "dataChecks"])
@@ -37,9 +44,7 @@ struct RetrievalAndOutcomeTests {
     @Test("a finished execution's details are the same on every retrieval, ids and Jumio's timestamps included")
     func sameDetailsEveryTime() async throws {
         try await SandboxHarness.with { harness async throws in
-            let created = try await start(32, on: harness)
-            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .warning(label: "ALERT"))
-            let first = try await details(created, harness)
+            let (created, first) = try await finished(32, .warning(label: "ALERT"), on: harness)
             #expect(try await details(created, harness) == first)
             let ids = first.capabilities.values.flatMap { $0.compactMap(\.id) }
             #expect(ids.count == first.capabilities.values.map(\.count).reduce(0, +))
@@ -53,9 +58,7 @@ struct RetrievalAndOutcomeTests {
     @Test("a rejected document leaves the capabilities that depend on it not executed")
     func rejectedWithDependencyRule() async throws {
         try await SandboxHarness.with { harness async throws in
-            let created = try await start(3, on: harness)
-            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .reject(label: "DIGITAL_COPY"))
-            let result = try await details(created, harness)
+            let (created, result) = try await finished(3, .reject(label: "DIGITAL_COPY"), on: harness)
             let decisions = result.capabilityDecisions
             #expect(result.decision?.type == .rejected)
             #expect(result.decision?.label == "DIGITAL_COPY")
@@ -72,9 +75,7 @@ struct RetrievalAndOutcomeTests {
     @Test("a screening alert is a warning on workflow 32")
     func screeningWarning() async throws {
         try await SandboxHarness.with { harness async throws in
-            let created = try await start(32, on: harness)
-            try harness.sandbox.completeJourney(executionID: created.workflowExecution.id, outcome: .warning(label: "ALERT"))
-            let result = try await details(created, harness)
+            let (created, result) = try await finished(32, .warning(label: "ALERT"), on: harness)
             #expect(result.decision?.type == .warning)
             #expect(result.capabilityDecisions["watchlistScreening"]?.label == "ALERT")
         }
