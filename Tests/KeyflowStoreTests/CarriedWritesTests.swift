@@ -148,4 +148,15 @@ struct CarriedWritesTests {
             #expect(try await Self.labels(sql) == ["taken"])
         }
     }
+
+    @Test("a statement serialized once keeps its text where it opens a statement and is made again anywhere else")
+    func serializedOnce() async throws {
+        try await PostgresStatementsTests.withConnection { sql, _ in
+            let once = SerializedStatement(Self.mark("a") as SQLQueryString, for: sql)
+            #expect(sql.serialize(once).sql == "INSERT INTO marks VALUES ($1)")
+            let inner = sql.serialize("SELECT \(bind: "first"), (\(once))" as SQLQueryString)
+            #expect(inner.sql == "SELECT $1, (INSERT INTO marks VALUES ($2))")
+            #expect(inner.binds.count == 2)
+        }
+    }
 }

@@ -101,12 +101,13 @@ struct PostgresStatements: SQLDatabase {
 
     /// A write (a statement opening with `INSERT`, `UPDATE`, `DELETE` or `WITH`) carries the writes held
     /// before it; anything else (a read, which must see them; `COMMIT`) sends them on their own first.
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+    func execute(sql statement: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let query = SerializedStatement(statement, for: self)
         if let transaction, transaction.phase != .begun {
             if try await sendsWithoutBeginning(query, transaction, onRow) { return }
         }
         guard let writes = transaction?.take(), !writes.isEmpty else { return try await send(query, onRow) }
-        if Self.isWrite(serialize(query).sql) {
+        if Self.isWrite(query.sql) {
             return try await send(CarryingStatement(writes: writes, statement: query), onRow)
         }
         try await sendAlone(writes)
@@ -123,11 +124,11 @@ struct PostgresStatements: SQLDatabase {
     /// everything held, and answers true; otherwise sends `BEGIN` (the unit is a transaction from here on) and
     /// answers false.
     private func sendsWithoutBeginning(
-        _ query: any SQLExpression, _ transaction: CarriedWrites, _ onRow: @escaping @Sendable (any SQLRow) -> Void
+        _ query: SerializedStatement, _ transaction: CarriedWrites, _ onRow: @escaping @Sendable (any SQLRow) -> Void
     ) async throws -> Bool {
         let phase = transaction.phase
         guard phase != .ended else { throw StoreError.statementAfterLastWrite }
-        let write = Self.isWrite(serialize(query).sql)
+        let write = Self.isWrite(query.sql)
         if !write && !transaction.holdsWrites {
             try await send(query, onRow)
             return true
