@@ -9,10 +9,6 @@ struct SerializedStatement: SQLExpression {
     let binds: [any Encodable & Sendable]
 
     init(_ statement: any SQLExpression, for database: any SQLDatabase) {
-        if let serialized = statement as? SerializedStatement {
-            self = serialized
-            return
-        }
         self.statement = statement
         (sql, binds) = database.serialize(statement)
     }
