@@ -98,6 +98,7 @@ struct StoreRun {
                 completionSamples: figures.completion.count, cpuMsPerVerification: figures.cpuMillisecondsPerVerification,
                 generatorCpuMsPerVerification: figures.generatorCPUMillisecondsPerVerification,
                 databaseCpuMsPerVerification: figures.databaseCPUMillisecondsPerVerification,
+                cores: ProcessInfo.processInfo.activeProcessorCount,
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
                 cpuMicrosecondsPerHealth: healthCPU * 1_000_000 / Double(max(1, scale.healthRequests)),
