@@ -60,9 +60,8 @@ extension StoreSession {
             }
         }
         guard !unseenByHash.isEmpty else { return targets }
-        let hashes = SQLList(unseenByHash.keys.map { SQLBind($0) })
         for row in try await sql.raw(
-            "SELECT id, data_center, callback_token_hash FROM verification_attempts WHERE callback_token_hash IN (\(hashes))"
+            "SELECT id, data_center, callback_token_hash FROM verification_attempts WHERE callback_token_hash \(isOneOf(Array(unseenByHash.keys)))"
         ).all() {
             let hash = try row.decode(column: "callback_token_hash", as: String.self)
             guard let token = unseenByHash[hash] else { continue }

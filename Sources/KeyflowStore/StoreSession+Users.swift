@@ -78,8 +78,7 @@ extension StoreSession {
 
     public func users(_ ids: some Collection<UUID>) async throws -> [User] {
         guard !ids.isEmpty else { return [] }
-        let list = SQLList(ids.map { SQLBind($0.key) })
-        return try await sql.raw("SELECT * FROM users WHERE id IN (\(list))").all().map(Self.user(from:))
+        return try await sql.raw("SELECT * FROM users WHERE id \(isOneOf(ids.map(\.key)))").all().map(Self.user(from:))
     }
 
     static func user(from row: any SQLRow) throws -> User {

@@ -94,7 +94,7 @@ extension StoreSession {
             SELECT verification_attempts.*, \(flowForChangeColumns)
             FROM verification_attempts LEFT JOIN flows ON flows.id = verification_attempts.flow_id
                 LEFT JOIN organizations ON organizations.id = flows.organization_id
-            WHERE verification_attempts.id IN (\(SQLList(ids.map { SQLBind($0.key) })))
+            WHERE verification_attempts.id \(isOneOf(ids.map(\.key)))
             """
         ).all()
         var found: [UUID: (attempt: AttemptRecord, flow: FlowForChange?)] = [:]
