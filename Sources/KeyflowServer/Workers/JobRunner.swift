@@ -42,8 +42,12 @@ struct JobRunner: Service {
                 let jobs: [Job]
                 do {
                     let now = clock.now()
-                    jobs = try await store.write {
-                        try await $0.claimJobs(queues: queues, worker: worker, limit: free, lease: lease, now: now)
+                    // One statement, atomic on its own: on PostgreSQL it commits itself, without `BEGIN` and
+                    // `COMMIT` round trips around it.
+                    jobs = try await store.writeOptimistically { db in
+                        try await db.lastWrite {
+                            try await $0.claimJobs(queues: queues, worker: worker, limit: free, lease: lease, now: now)
+                        }
                     }
                 } catch {
                     logger.error("claiming jobs failed", metadata: ["error": "\(String(reflecting: error))"])
