@@ -55,6 +55,28 @@ struct FlowStoreTests {
         }
     }
 
+    @Test("a batch of attempts reads back in one statement, each with its own flow; an unknown id is left out", arguments: TestStores.configurations)
+    func attemptsWithFlows(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            let first = try await seed.storedFlow(in: store)
+            let (second, _) = try seed.flow()
+            let attempts = [seed.attempt(of: first), seed.attempt(of: second), seed.attempt(of: first)]
+            try await store.write { db in
+                try await db.insert(second, at: seed.now)
+                for attempt in attempts { try await db.insertAttempt(attempt, callbackToken: "token-\(attempt.id)") }
+            }
+            let unknown = UUID.random()
+            let read = try await store.read { try await $0.attemptsWithFlows(attempts.map(\.id) + [unknown]) }
+            #expect(Set(read.keys) == Set(attempts.map(\.id)))
+            for attempt in attempts {
+                #expect(read[attempt.id]?.attempt == attempt)
+                #expect(read[attempt.id]?.flow?.stored.flow.id == attempt.flowID)
+            }
+            #expect(read[attempts[1].id]?.flow?.stored.flow == second)
+        }
+    }
+
     @Test(
         "a flow read for a change brings its organization, its members as users, and whether the organization has live webhook endpoints",
         arguments: TestStores.configurations)
