@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyflowStoreTests",
-            dependencies: ["KeyflowStore", "KeyflowJSON"],
+            dependencies: ["KeyflowStore", "KeyflowJSON", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strict
         ),
         .testTarget(

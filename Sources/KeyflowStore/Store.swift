@@ -18,7 +18,7 @@ import ServiceLifecycle
 public final class Store: Sendable {
     public let engine: StoreEngine
     /// Names this process among the instances sharing a database, so it can ignore its own notifications.
-    public let instanceID = UUID.random()
+    public let instanceID: UUID
     let databases: Databases
     /// The connection settings, kept to open the dedicated LISTEN connection on PostgreSQL.
     let postgres: SQLPostgresConfiguration?
@@ -51,6 +51,8 @@ public final class Store: Sendable {
         self.ownsThreadPool = threadPool
         self.engine = configuration.engine
         self.logger = logger
+        let instanceID = UUID.random()
+        self.instanceID = instanceID
         self.databases = Databases(threadPool: threadPool, on: eventLoopGroup)
         self.eventLoop = configuration.engine == .sqlite ? eventLoopGroup.next() : eventLoopGroup.any()
         var postgresSettings: SQLPostgresConfiguration?
@@ -67,12 +69,14 @@ public final class Store: Sendable {
         case .postgres(let url, let perLoop, let prepare):
             preparing = prepare
             scratchFile = nil
-            let postgres: SQLPostgresConfiguration
+            var postgres: SQLPostgresConfiguration
             do {
                 postgres = try SQLPostgresConfiguration(url: url)
             } catch {
                 throw StoreError.invalidConfiguration("KEYFLOW_DATABASE_URL is not a PostgreSQL URL (\(error))")
             }
+            postgres.coreConfiguration.options.additionalStartupParameters.append(
+                ("application_name", Self.applicationName(instanceID)))
             postgresSettings = postgres
             databases.use(
                 .postgres(

@@ -10,4 +10,6 @@ final class StoreMemory: Sendable {
     /// about an attempt it does not find). Jumio calls back several times per attempt within minutes, and
     /// repeats itself, so the later callbacks need no look-up; the bound keeps a few megabytes at most.
     let callbackTargets = RecentEntries<String, CallbackTarget>(capacity: 16_384)
+    /// Whether another instance may be listening for this one's notices (PostgreSQL).
+    let presence = InstancePresence()
 }

@@ -26,9 +26,10 @@ extension StoreSession {
             VALUES \(rows.joined(separator: ", ")) RETURNING id
             """
         // On PostgreSQL the same statement tells the other instances, through a notice delivered when (and
-        // only if) this transaction commits: one round trip instead of two on every change.
+        // only if) this transaction commits: one round trip instead of two on every change. An instance that
+        // knows it is alone on its database leaves the notice out (`InstancePresence`).
         let statement: SQLQueryString =
-            engine == .postgres
+            engine == .postgres && memory.presence.othersMayListen
             ? """
             WITH inserted AS (\(insert)), span AS (SELECT min(id) AS first_id, max(id) AS last_id FROM inserted)
             SELECT inserted.id, (

@@ -13,6 +13,23 @@ enum TestStores {
         return list
     }
 
+    /// A PostgreSQL configuration on a database of its own, for a test that must be alone on it; nil without
+    /// PostgreSQL.
+    static func postgresAlone() throws -> StoreConfiguration? {
+        guard let url = ProcessInfo.processInfo.environment["KEYFLOW_TEST_DATABASE_URL"], !url.isEmpty,
+            var components = URLComponents(string: url)
+        else { return nil }
+        let name = "keyflow_alone_\(UUID().uuidString.prefix(8).lowercased())"
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", url, "-q", "-c", "CREATE DATABASE \(name)"]
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw StoreError.invalidConfiguration("could not create database \(name)") }
+        components.path = "/\(name)"
+        return .postgres(url: components.string!, maxConnectionsPerEventLoop: 2)
+    }
+
     /// Opens a migrated store, runs the body, and closes the store whatever happens.
     static func with<T: Sendable>(
         _ configuration: StoreConfiguration, _ body: (Store) async throws -> T

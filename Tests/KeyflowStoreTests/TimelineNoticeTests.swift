@@ -1,6 +1,8 @@
 import Foundation
 import Keyflow
 import KeyflowStore
+import Logging
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -46,5 +48,96 @@ struct TimelineNoticeTests {
                 #expect(notices.map(\.lastID) == [theirs[0].id, last[0].id])
             }
         }
+    }
+
+    @Test("an instance alone on its database announces nothing, and announces as soon as another one listens")
+    func aloneUntilAnotherListens() async throws {
+        let configuration = try #require(try TestStores.postgresAlone())
+        try await TestStores.with(configuration) { here in
+            #expect(here.announcesEvents, "without a listening connection nothing is known: announce")
+            // Checks far apart: only the newcomer's word can tell this instance that it listens now.
+            let hereFollows = Task { await here.followOtherInstances(presenceCheck: .seconds(60)) { _ in } }
+            defer { hereFollows.cancel() }
+            try await Self.waitUntil { !here.announcesEvents }
+            // A bare listener that says nothing of itself hears what goes on the channel meanwhile.
+            let bare = try await BareListener.open(configuration)
+            defer { Task { try? await bare.connection.close() } }
+            let seed = Seed()
+            let flow = try await seed.storedFlow(in: here)
+            _ = try await here.write {
+                try await $0.append([FlowEvent(kind: .message, text: "nobody there", at: seed.now)], to: flow.id)
+            }
+
+            try await TestStores.with(configuration) { elsewhere in
+                let heard = Mutex<[TimelineNotice]>([])
+                let (connected, listening) = AsyncStream<Void>.makeStream()
+                let elsewhereFollows = Task {
+                    await elsewhere.followOtherInstances(onConnected: { listening.yield() }) { notice in
+                        heard.withLock { $0.append(notice) }
+                    }
+                }
+                defer { elsewhereFollows.cancel() }
+                for await _ in connected { break }
+                try await Self.waitUntil { here.announcesEvents }
+                let said = try await here.write {
+                    try await $0.append([FlowEvent(kind: .message, text: "anyone there?", at: seed.now)], to: flow.id)
+                }
+                try await Self.waitUntil { !heard.withLock { $0.isEmpty } }
+                #expect(heard.withLock { $0 }.map(\.firstID) == [said[0].id])
+                try await Self.waitUntil { !bare.heard.withLock { $0.isEmpty } }
+                #expect(bare.heard.withLock { $0 } == [said[0].id], "the change made alone went without a notice")
+            }
+        }
+    }
+
+    @Test("an instance stops announcing once the other instances have left the database")
+    func aloneAgain() async throws {
+        let configuration = try #require(try TestStores.postgresAlone())
+        try await TestStores.with(configuration) { here in
+            let hereFollows = Task { await here.followOtherInstances(presenceCheck: .milliseconds(50)) { _ in } }
+            defer { hereFollows.cancel() }
+            try await TestStores.with(configuration) { elsewhere in
+                _ = try await elsewhere.read { try await $0.users([UUID.random()]) }
+                try await Self.waitUntil { here.announcesEvents }
+            }
+            try await Self.waitUntil { !here.announcesEvents }
+        }
+    }
+
+    /// Waits up to ten seconds for `condition`, failing the test if it never holds.
+    static func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(condition(), sourceLocation: sourceLocation)
+    }
+}
+
+/// A connection of no instance's, listening on the timeline's channel: the first event id of each notice it hears.
+final class BareListener: Sendable {
+    let connection: PostgresConnection
+    let heard = Mutex<[Int64]>([])
+
+    private init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static func open(_ configuration: StoreConfiguration) async throws -> BareListener {
+        guard case .postgres(let url, _, _) = configuration, let parts = URLComponents(string: url) else {
+            throw StoreError.invalidConfiguration("not PostgreSQL")
+        }
+        let logger = Logger(label: "test.bare-listener")
+        let listener = BareListener(
+            try await PostgresConnection.connect(
+                configuration: .init(
+                    host: parts.host ?? "127.0.0.1", port: parts.port ?? 5432, username: parts.user ?? "postgres",
+                    password: parts.password, database: String(parts.path.dropFirst()), tls: .disable),
+                id: 7, logger: logger))
+        listener.connection.addListener(channel: "keyflow_timeline") { _, notification in
+            if let first = notification.payload.split(separator: " ").dropFirst(2).first.flatMap({ Int64($0) }) {
+                listener.heard.withLock { $0.append(first) }
+            }
+        }
+        for try await _ in try await listener.connection.query("SELECT 1", logger: logger) {}
+        return listener
     }
 }
