@@ -17,7 +17,8 @@ import ServiceLifecycle
 /// transaction, so a state change and its timeline event commit together or not at all.
 public final class Store: Sendable {
     public let engine: StoreEngine
-    /// Names this process among the instances sharing a database, so it can ignore its own notifications.
+    /// Names this process among the instances sharing a database: its notifications, so it can ignore its own,
+    /// and its PostgreSQL sessions (`application_name`), so it can tell whether it is alone.
     public let instanceID: UUID
     let databases: Databases
     /// The connection settings, kept to open the dedicated LISTEN connection on PostgreSQL.

@@ -37,9 +37,9 @@ public struct TimelineNotice: Sendable, Equatable {
 extension Store {
     /// Hands each notice committed by *another* instance to `handle`, over a dedicated connection that is
     /// opened again (after `retryAfter`) whenever it drops. Runs until cancelled; on SQLite (one process)
-    /// it returns at once. Meanwhile it keeps `announcesEvents` true: it says on the connection that this
+    /// it returns at once. Meanwhile it keeps `announcesEvents` up to date: it says on the connection that this
     /// instance listens, hears the others say so, and every `presenceCheck` looks for sessions on the database
-    /// other than this instance's own.
+    /// other than this instance's own; whenever the connection is down, events are announced.
     public func followOtherInstances(
         retryAfter: Duration = .seconds(1), presenceCheck: Duration = .seconds(1), onConnected: @Sendable () -> Void = {},
         _ handle: @escaping @Sendable (TimelineNotice) async -> Void
@@ -51,7 +51,10 @@ extension Store {
             do {
                 let connection = try await PostgresConnection.connect(
                     on: databases.eventLoopGroup.any(), configuration: postgres.coreConfiguration, id: 1, logger: logger)
-                defer { Task { try? await connection.close() } }
+                defer {
+                    presence.assumeOthers()
+                    Task { try? await connection.close() }
+                }
                 let notices = otherInstancesNotices(on: connection)
                 // Answered only after the LISTENs the listener sent before it: from here on nothing is missed.
                 for try await _ in try await connection.query("SELECT 1", logger: logger) {}
@@ -65,14 +68,11 @@ extension Store {
                     for await notice in notices { await handle(notice) }
                     group.cancelAll()
                 }
-                presence.assumeOthers()
                 if Task.isCancelled { return }
                 throw ListenerConnectionClosed()
             } catch where Task.isCancelled {
-                presence.assumeOthers()
                 return
             } catch {
-                presence.assumeOthers()
                 attempt += 1
                 logger.warning(
                     "the connection that hears other instances' events dropped; opening it again",
