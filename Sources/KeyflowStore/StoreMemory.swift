@@ -13,3 +13,9 @@ final class StoreMemory: Sendable {
     /// Whether another instance may be listening for this one's notices (PostgreSQL).
     let presence = InstancePresence()
 }
+
+extension StoreMemory {
+    /// Whether a change on `engine` tells other instances of its events: on PostgreSQL, unless this instance
+    /// knows it is alone on its database (`InstancePresence`); SQLite has one process and nobody to tell.
+    func announcesEvents(on engine: StoreEngine) -> Bool { engine == .postgres && presence.othersMayListen }
+}

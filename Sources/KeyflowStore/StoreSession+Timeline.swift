@@ -29,7 +29,7 @@ extension StoreSession {
         // only if) this transaction commits: one round trip instead of two on every change. An instance that
         // knows it is alone on its database leaves the notice out (`InstancePresence`).
         let statement: SQLQueryString =
-            engine == .postgres && memory.presence.othersMayListen
+            memory.announcesEvents(on: engine)
             ? """
             WITH inserted AS (\(insert)), span AS (SELECT min(id) AS first_id, max(id) AS last_id FROM inserted)
             SELECT inserted.id, (

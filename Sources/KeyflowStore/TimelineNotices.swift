@@ -84,7 +84,7 @@ extension Store {
 
     /// Whether this instance's changes tell other instances of their events (`NOTIFY`): false only while its
     /// listening connection knows that no other session is on the database (see `InstancePresence`).
-    public var announcesEvents: Bool { engine == .postgres && memory.presence.othersMayListen }
+    public var announcesEvents: Bool { memory.announcesEvents(on: engine) }
 
     /// Looks, until cancelled, for sessions on the database that are not this instance's (every connection of
     /// Keyflow's names its instance, see `Store.init`); a failed look counts as "someone may listen".

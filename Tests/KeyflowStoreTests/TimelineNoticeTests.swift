@@ -97,6 +97,7 @@ struct TimelineNoticeTests {
             let hereFollows = Task { await here.followOtherInstances(presenceCheck: .milliseconds(50)) { _ in } }
             defer { hereFollows.cancel() }
             try await TestStores.with(configuration) { elsewhere in
+                // Any statement opens one of its pool's connections: a session of another instance's.
                 _ = try await elsewhere.read { try await $0.users([UUID.random()]) }
                 try await Self.waitUntil { here.announcesEvents }
             }
