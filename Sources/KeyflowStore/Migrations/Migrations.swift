@@ -24,6 +24,7 @@ extension Store {
             M0017_CreateFlowVersionCheck(),
             M0018_IndexClaimableJobs(),
             M0019_CompressFlowDocumentsWithLZ4(),
+            M0020_LeaveRoomForFlowUpdates(),
         ])
         return migrations
     }
