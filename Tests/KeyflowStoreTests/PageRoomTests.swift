@@ -1,0 +1,44 @@
+import Foundation
+import Keyflow
+import Testing
+
+@testable import KeyflowStore
+
+@Suite("Room on the pages of flows (PostgreSQL)")
+struct PageRoomTests {
+    /// Without room on its page an update goes to another page and adds an entry to each of the table's indexes
+    /// (M0020). Rows are inserted one after the other, so without the room each page would be full.
+    @Test("a flow saved again stays on its page, so its indexes gain no entry")
+    func savesStayOnTheirPage() async throws {
+        guard let configuration = try TestStores.postgresAlone() else { return }
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            var flows: [Flow] = []
+            for _ in 0..<60 {
+                let (flow, _) = try seed.flow()
+                try await store.write { try await $0.insert(flow, at: seed.now) }
+                flows.append(flow)
+            }
+            let before = try await Self.pages(in: store)
+            #expect(Set(before.values).count > 2, "the flows fill several pages")
+            for flow in flows {
+                let stored = try #require(try await store.read { try await $0.flow(flow.id) })
+                var renamed = stored.flow
+                renamed.name = "Renamed"
+                try await store.write { [renamed] in try await $0.update(renamed, from: stored, at: seed.now) }
+            }
+            #expect(try await Self.pages(in: store) == before)
+        }
+    }
+
+    /// The page each flow's current row is on.
+    private static func pages(in store: Store) async throws -> [String: Int] {
+        try await store.read { db in
+            try await db.sql.raw("SELECT id, (ctid::text::point)[0]::int8 AS page FROM flows").all()
+                .reduce(into: [:]) { pages, row in
+                    pages[try row.decode(column: "id", as: String.self)] = try row.decode(column: "page", as: Int.self)
+                }
+        }
+    }
+}
