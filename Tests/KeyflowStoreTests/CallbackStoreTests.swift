@@ -15,8 +15,8 @@ struct CallbackStoreTests {
             let flow = try await seed.storedFlow(in: store)
             let (open, decided) = (seed.attempt(of: flow), seed.attempt(of: flow))
             try await store.write { db in
-                try await db.insertAttempt(open, callbackToken: "open")
-                try await db.insertAttempt(decided, callbackToken: "decided")
+                try await db.insertAttempt(open, callbackToken: "open-\(open.id)")
+                try await db.insertAttempt(decided, callbackToken: "decided-\(decided.id)")
             }
             try await store.write { try await $0.closeAttempt(decided.id, at: seed.now) }
             let later = seed.now.addingTimeInterval(10)
@@ -32,7 +32,11 @@ struct CallbackStoreTests {
 
             let (jobs, openCallbacks, decidedCallbacks, missingCallbacks) = try await store.read { db in
                 (
-                    try await db.jobs(queue: "jumio.verification"), try await db.callbacks(of: open.id),
+                    // The shared test database holds other tests' jobs too.
+                    try await db.jobs(queue: "jumio.verification").filter { job in
+                        [open.id, decided.id, missing].contains { job.payload.contains($0.uuidString) }
+                    },
+                    try await db.callbacks(of: open.id),
                     try await db.callbacks(of: decided.id), try await db.callbacks(of: missing)
                 )
             }
@@ -56,13 +60,15 @@ struct CallbackStoreTests {
             let seed = Seed()
             let flow = try await seed.storedFlow(in: store)
             let attempt = seed.attempt(of: flow)
-            try await store.write { try await $0.insertAttempt(attempt, callbackToken: "known") }
+            // Tokens of this run alone: the shared test database keeps earlier runs' attempts.
+            let (known, unknown) = ("known-\(attempt.id)", "unknown-\(attempt.id)")
+            try await store.write { try await $0.insertAttempt(attempt, callbackToken: known) }
             let expected = CallbackTarget(attemptID: attempt.id, dataCenter: "US")
-            let first = try await store.read { try await $0.callbackTargets(tokens: ["known", "unknown", "known"]) }
-            #expect(first == ["known": expected])
+            let first = try await store.read { try await $0.callbackTargets(tokens: [known, unknown, known]) }
+            #expect(first == [known: expected])
             #expect(store.memory.callbackTargets.count == 1)
-            #expect(store.memory.callbackTargets[StoreSession.hash(token: "known")] == expected)
-            #expect(try await store.read { try await $0.callbackTargets(tokens: ["known"]) } == ["known": expected])
+            #expect(store.memory.callbackTargets[StoreSession.hash(token: known)] == expected)
+            #expect(try await store.read { try await $0.callbackTargets(tokens: [known]) } == [known: expected])
         }
     }
 
