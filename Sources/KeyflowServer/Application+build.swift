@@ -180,6 +180,11 @@ struct Components: Sendable {
             ReminderService(
                 store: store, flows: flows, clock: dependencies.clock, logger: logger, interval: configuration.reminderInterval))
         services.append(retention)
+        services.append(
+            HousekeepingService(
+                store: store, clock: dependencies.clock, logger: logger, metrics: metrics,
+                interval: configuration.housekeepingInterval, keepDoneJobsDays: configuration.keepDoneJobsDays,
+                longestRateLimitWindow: configuration.rateLimits.longestWindow))
         return services
     }
 }

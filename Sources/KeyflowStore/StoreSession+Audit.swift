@@ -87,9 +87,4 @@ extension StoreSession {
         guard let row else { return (1, now) }
         return (try row.decode(column: "hits", as: Int.self), try row.date("window_start"))
     }
-
-    /// Drops windows that ended before `before`.
-    public func pruneRateLimits(before: Date) async throws {
-        try await sql.raw("DELETE FROM rate_limits WHERE window_start < \(bind: before.seconds)").run()
-    }
 }

@@ -13,6 +13,11 @@ enum TestStores {
         return list
     }
 
+    /// Each engine on a database of its own, for a test whose writes or deletes reach beyond its own rows.
+    static func configurationsAlone() throws -> [StoreConfiguration] {
+        [.sqliteInMemory] + [try postgresAlone()].compactMap { $0 }
+    }
+
     /// A PostgreSQL configuration on a database of its own, for a test that must be alone on it; nil without
     /// PostgreSQL.
     static func postgresAlone() throws -> StoreConfiguration? {

@@ -26,7 +26,7 @@ public struct KeyflowConfiguration: Sendable {
     /// Earlier keys (`id:base64`), still able to open what they sealed.
     public var previousMasterKeys: [String: String]
     public var jumio: JumioConfiguration
-    /// Run the background workers (job queue, reconciler, retention) in this process.
+    /// Run the background workers (job queue, reconciler, reminders, retention, housekeeping) in this process.
     public var runWorkers: Bool
     /// How often idle workers look for new jobs.
     public var jobPollInterval: Duration
@@ -44,6 +44,12 @@ public struct KeyflowConfiguration: Sendable {
     public var jobConcurrency = 32
     /// Let webhooks go to plain `http://` and to private or loopback addresses (development and tests).
     public var webhooksAllowPrivateAddresses = false
+    /// Days a finished job is kept before housekeeping deletes it; while kept, it stops the same news from
+    /// Jumio from being queued twice.
+    public var keepDoneJobsDays = 7
+    /// How often housekeeping deletes finished jobs, expired sessions and sign-in links, and old rate-limit
+    /// windows.
+    public var housekeepingInterval: Duration = .seconds(3600)
     /// How often the reminder worker looks for actions due soon or overdue.
     public var reminderInterval: Duration = .seconds(60)
     /// When set, `/metrics` answers only requests bearing it.
@@ -160,6 +166,7 @@ public struct KeyflowConfiguration: Sendable {
         if let count = try reader.integer("KEYFLOW_JOB_CONCURRENCY", range: 1...1000) { jobConcurrency = count }
         webhooksAllowPrivateAddresses = try reader.bool("KEYFLOW_WEBHOOKS_ALLOW_PRIVATE") ?? false
         if let seconds = try reader.integer("KEYFLOW_REMINDER_INTERVAL", range: 1...86400) { reminderInterval = .seconds(seconds) }
+        if let days = try reader.integer("KEYFLOW_KEEP_DONE_JOBS_DAYS", range: 1...3650) { keepDoneJobsDays = days }
         if let limit = try reader.integer("KEYFLOW_SIGN_IN_LIMIT", range: 1...100_000) { rateLimits.signIn.limit = limit }
         if let limit = try reader.integer("KEYFLOW_MAGIC_LINK_LIMIT", range: 1...100_000) { rateLimits.magicLinks.limit = limit }
     }

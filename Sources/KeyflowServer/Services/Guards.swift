@@ -17,6 +17,9 @@ struct RateLimits: Sendable {
     /// Sign-in links redeemed (or guessed) per address in 15 minutes.
     var redemptions = Rule(limit: 20, window: 900)
 
+    /// Older windows count nothing any more.
+    var longestWindow: Double { max(signIn.window, magicLinks.window, redemptions.window) }
+
     /// Counts a hit on each bucket; over the limit on any of them, refuses with 429.
     func check(_ buckets: [String], _ rule: Rule, what: String, in db: StoreSession, now: Date) async throws {
         for bucket in buckets {
