@@ -16,7 +16,7 @@ struct HousekeepingService: Service {
     let keepDoneJobsDays: Int
     /// The longest rate-limit window: an older window counts nothing any more.
     let longestRateLimitWindow: TimeInterval
-    var batchSize = 1000
+    let batchSize = 1000
     let holder = "housekeeping-\(UUID.random().uuidString.prefix(8))"
 
     static let help = "Rows deleted by housekeeping, by table"
