@@ -184,6 +184,7 @@ struct Components: Sendable {
             HousekeepingService(
                 store: store, clock: dependencies.clock, logger: logger, metrics: metrics,
                 interval: configuration.housekeepingInterval, keepDoneJobsDays: configuration.keepDoneJobsDays,
+                keepWebhookDeliveriesDays: configuration.keepWebhookDeliveriesDays,
                 longestRateLimitWindow: configuration.rateLimits.longestWindow))
         return services
     }

@@ -27,6 +27,13 @@ extension StoreSession {
         try await deleteBatch(from: .rateLimits, where: "window_start < \(bind: before.seconds)", limit: limit)
     }
 
+    /// Webhook deliveries whose last attempt, successful or failed, was before `before`; one still pending
+    /// stays whatever its age. Their payloads describe flows and people, so they are not kept for ever.
+    public func deleteWebhookDeliveries(settledBefore before: Date, limit: Int) async throws -> Int {
+        try await deleteBatch(
+            from: .webhookDeliveries, where: "status <> 'pending' AND updated_at < \(bind: before.seconds)", limit: limit)
+    }
+
     private func deleteBatch(from table: SweptTable, where condition: SQLQueryString, limit: Int) async throws -> Int {
         try await sql.raw(
             """
@@ -40,11 +47,11 @@ extension StoreSession {
 
 /// The tables housekeeping deletes from, each with the one-column primary key that names its rows.
 private enum SweptTable: String {
-    case jobs, sessions, magicLinks = "magic_links", rateLimits = "rate_limits"
+    case jobs, sessions, magicLinks = "magic_links", rateLimits = "rate_limits", webhookDeliveries = "webhook_deliveries"
 
     var key: String {
         switch self {
-        case .jobs: "id"
+        case .jobs, .webhookDeliveries: "id"
         case .sessions, .magicLinks: "token_hash"
         case .rateLimits: "bucket"
         }

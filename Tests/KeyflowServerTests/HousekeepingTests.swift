@@ -41,10 +41,13 @@ struct HousekeepingTests {
         }
     }
 
-    @Test("finished jobs are kept 7 days unless KEYFLOW_KEEP_DONE_JOBS_DAYS says otherwise; 0 days is refused")
+    @Test("finished jobs are kept 7 days and webhook deliveries 30 unless configured otherwise; 0 days is refused")
     func keepDaysSetting() throws {
         #expect(try KeyflowConfiguration(environment: [:]).keepDoneJobsDays == 7)
         #expect(try KeyflowConfiguration(environment: ["KEYFLOW_KEEP_DONE_JOBS_DAYS": "30"]).keepDoneJobsDays == 30)
+        #expect(try KeyflowConfiguration(environment: [:]).keepWebhookDeliveriesDays == 30)
+        #expect(
+            try KeyflowConfiguration(environment: ["KEYFLOW_KEEP_WEBHOOK_DELIVERIES_DAYS": "90"]).keepWebhookDeliveriesDays == 90)
         let refusal = #expect(throws: ConfigurationError.self) {
             try KeyflowConfiguration(environment: ["KEYFLOW_KEEP_DONE_JOBS_DAYS": "0"])
         }

@@ -57,6 +57,42 @@ struct HousekeepingStoreTests {
         }
     }
 
+    @Test("webhook deliveries settled before the cutoff go, with their payloads; pending and recent ones stay")
+    func webhookDeliveries() async throws {
+        for configuration in try TestStores.configurationsAlone() {
+            try await TestStores.with(configuration) { store in
+                let seed = Seed()
+                try await seed.write(to: store)
+                let now = seed.now
+                let endpoint = WebhookEndpoint(
+                    id: .random(), organizationID: seed.org.id, url: "https://hooks.example.test", description: "",
+                    sealedSecret: "sealed", eventTypes: [], createdBy: seed.owner.id, createdAt: now - 90 * 86400)
+                func delivery(_ name: String, at date: Date) -> WebhookDelivery {
+                    WebhookDelivery(
+                        id: .random(), endpointID: endpoint.id, messageID: name, eventType: "flow.started", payload: "{}",
+                        createdAt: date)
+                }
+                let old = (succeeded: delivery("old succeeded", at: now - 40 * 86400),
+                           failed: delivery("old failed", at: now - 40 * 86400),
+                           pending: delivery("old pending", at: now - 40 * 86400))
+                let recent = delivery("recent failed", at: now - 86400)
+                try await store.write { db in
+                    try await db.insert(endpoint)
+                    for item in [old.succeeded, old.failed, old.pending, recent] { try await db.insert(item) }
+                    try await db.recordAttempt(of: old.succeeded.id, status: .succeeded, statusCode: 200, error: nil, at: now - 40 * 86400)
+                    try await db.recordAttempt(of: old.failed.id, status: .failed, statusCode: 500, error: "boom", at: now - 39 * 86400)
+                    try await db.recordAttempt(of: recent.id, status: .failed, statusCode: 500, error: "boom", at: now - 86400)
+                }
+                let deleted = try await store.write {
+                    try await $0.deleteWebhookDeliveries(settledBefore: now - 30 * 86400, limit: 100)
+                }
+                #expect(deleted == 2)
+                let log = try await store.read { try await $0.webhookDeliveries(of: endpoint.id, limit: 10) }
+                #expect(Set(log.map(\.messageID)) == ["old pending", "recent failed"])
+            }
+        }
+    }
+
     @Test("expired sessions and sign-in links go, live ones stay and still sign in; old rate-limit windows go")
     func signInsAndLimits() async throws {
         for configuration in try TestStores.configurationsAlone() {

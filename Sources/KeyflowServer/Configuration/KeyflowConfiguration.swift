@@ -47,8 +47,10 @@ public struct KeyflowConfiguration: Sendable {
     /// Days a finished job is kept before housekeeping deletes it; while kept, it stops the same news from
     /// Jumio from being queued twice.
     public var keepDoneJobsDays = 7
-    /// How often housekeeping deletes finished jobs, expired sessions and sign-in links, and old rate-limit
-    /// windows.
+    /// Days a webhook delivery is kept in its endpoint's log after its last attempt.
+    public var keepWebhookDeliveriesDays = 30
+    /// How often housekeeping deletes finished jobs, settled webhook deliveries, expired sessions and sign-in
+    /// links, and old rate-limit windows.
     public var housekeepingInterval: Duration = .seconds(3600)
     /// How often the reminder worker looks for actions due soon or overdue.
     public var reminderInterval: Duration = .seconds(60)
@@ -167,6 +169,9 @@ public struct KeyflowConfiguration: Sendable {
         webhooksAllowPrivateAddresses = try reader.bool("KEYFLOW_WEBHOOKS_ALLOW_PRIVATE") ?? false
         if let seconds = try reader.integer("KEYFLOW_REMINDER_INTERVAL", range: 1...86400) { reminderInterval = .seconds(seconds) }
         if let days = try reader.integer("KEYFLOW_KEEP_DONE_JOBS_DAYS", range: 1...3650) { keepDoneJobsDays = days }
+        if let days = try reader.integer("KEYFLOW_KEEP_WEBHOOK_DELIVERIES_DAYS", range: 1...3650) {
+            keepWebhookDeliveriesDays = days
+        }
         if let limit = try reader.integer("KEYFLOW_SIGN_IN_LIMIT", range: 1...100_000) { rateLimits.signIn.limit = limit }
         if let limit = try reader.integer("KEYFLOW_MAGIC_LINK_LIMIT", range: 1...100_000) { rateLimits.magicLinks.limit = limit }
     }

@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 
 /// Deletes rows that have served their purpose, so the tables written on every verification and sign-in do
-/// not grow without end: jobs finished `keepDoneJobsDays` ago, expired sessions and sign-in links, and
-/// rate-limit windows older than the longest limit's. One instance of a cluster does it at a time, under the
+/// not grow without end: jobs finished `keepDoneJobsDays` ago, webhook deliveries settled
+/// `keepWebhookDeliveriesDays` ago, expired sessions and sign-in links, and rate-limit windows older than the
+/// longest limit's. One instance of a cluster does it at a time, under the
 /// `housekeeping` lease, in batches of `batchSize` rows a transaction.
 struct HousekeepingService: Service {
     let store: Store
@@ -14,6 +15,7 @@ struct HousekeepingService: Service {
     let metrics: Metrics
     let interval: Duration
     let keepDoneJobsDays: Int
+    let keepWebhookDeliveriesDays: Int
     /// The longest rate-limit window: an older window counts nothing any more.
     let longestRateLimitWindow: TimeInterval
     let batchSize = 1000
@@ -43,10 +45,14 @@ struct HousekeepingService: Service {
     func sweep() async throws -> [String: Int] {
         let now = clock.now()
         let doneJobsCutoff = now.addingTimeInterval(-Double(keepDoneJobsDays) * 86400)
+        let deliveriesCutoff = now.addingTimeInterval(-Double(keepWebhookDeliveriesDays) * 86400)
         let windowsCutoff = now.addingTimeInterval(-longestRateLimitWindow)
         let limit = batchSize
         var deleted: [String: Int] = [:]
         deleted["jobs"] = try await drain { try await $0.deleteDoneJobs(finishedBefore: doneJobsCutoff, limit: limit) }
+        deleted["webhook_deliveries"] = try await drain {
+            try await $0.deleteWebhookDeliveries(settledBefore: deliveriesCutoff, limit: limit)
+        }
         deleted["sessions"] = try await drain { try await $0.deleteExpiredSessions(before: now, limit: limit) }
         deleted["magic_links"] = try await drain { try await $0.deleteExpiredMagicLinks(before: now, limit: limit) }
         deleted["rate_limits"] = try await drain {
