@@ -19,30 +19,18 @@ struct HousekeepingService: Service {
     /// The longest rate-limit window: an older window counts nothing any more.
     let longestRateLimitWindow: TimeInterval
     let batchSize = 1000
-    let holder = "housekeeping-\(UUID.random().uuidString.prefix(8))"
+    let lease = ClusterLease("housekeeping")
 
     static let help = "Rows deleted by housekeeping, by table"
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                if try await holdsLease() { try await sweep() }
-            } catch {
-                logger.error("housekeeping failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            await pause(for: interval)
+        await repeatRounds(every: interval, logger: logger, failure: "housekeeping failed") {
+            if try await lease.isHeld(in: store, every: interval, now: clock.now()) { try await sweep() }
         }
     }
 
-    private func holdsLease() async throws -> Bool {
-        let now = clock.now()
-        let seconds = leaseSeconds(every: interval)
-        return try await store.write { try await $0.acquireLease("housekeeping", holder: holder, for: seconds, now: now) }
-    }
-
-    /// One round over every table; answers how many rows each lost.
-    @discardableResult
-    func sweep() async throws -> [String: Int] {
+    /// One round over every table.
+    private func sweep() async throws {
         let now = clock.now()
         let doneJobsCutoff = now.addingTimeInterval(-Double(keepDoneJobsDays) * 86400)
         let deliveriesCutoff = now.addingTimeInterval(-Double(keepWebhookDeliveriesDays) * 86400)
@@ -64,7 +52,6 @@ struct HousekeepingService: Service {
         if deleted.values.contains(where: { $0 > 0 }) {
             logger.info("housekeeping deleted old rows", metadata: deleted.mapValues { .string("\($0)") })
         }
-        return deleted
     }
 
     /// Repeats a batch until one comes back short; answers the rows deleted in all.

@@ -12,27 +12,21 @@ struct Reconciler: Service {
     let clock: AppClock
     let logger: Logger
     let interval: Duration
-    let holder = "reconciler-\(UUID.random().uuidString.prefix(8))"
+    let lease = ClusterLease("reconciler")
 
     /// Seconds between checks, as Jumio recommends for retrieval retries; the last repeats.
     static let schedule: [Double] = [40, 60, 100, 160, 240, 340, 460, 600, 760, 940]
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await reconcileDue()
-            } catch {
-                logger.error("reconciling failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            await pause(for: interval)
-        }
+        await repeatRounds(every: interval, logger: logger, failure: "reconciling failed") { try await reconcileDue() }
     }
 
     func reconcileDue() async throws {
         let now = clock.now()
-        let lease = leaseSeconds(every: interval)
-        try await store.write { [holder] db in
-            guard try await db.acquireLease("reconciler", holder: holder, for: lease, now: now) else { return }
+        let seconds = leaseSeconds(every: interval)
+        try await store.write { [lease] db in
+            // Taken in the transaction that queues the checks, so a holder whose lease ran out meanwhile queues none.
+            guard try await db.acquireLease(lease.name, holder: lease.holder, for: seconds, now: now) else { return }
             for attempt in try await db.attemptsDue(at: now, limit: 100) {
                 let wait = Self.schedule[min(attempt.checkCount, Self.schedule.count - 1)]
                 try await db.enqueue(

@@ -12,23 +12,12 @@ struct ReminderService: Service {
     let clock: AppClock
     let logger: Logger
     let interval: Duration
-    let holder = "reminders-\(UUID.random().uuidString.prefix(8))"
+    let lease = ClusterLease("reminders")
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                if try await holdsLease() { try await sendDue() }
-            } catch {
-                logger.error("sending reminders failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            await pause(for: interval)
+        await repeatRounds(every: interval, logger: logger, failure: "sending reminders failed") {
+            if try await lease.isHeld(in: store, every: interval, now: clock.now()) { try await sendDue() }
         }
-    }
-
-    private func holdsLease() async throws -> Bool {
-        let now = clock.now()
-        let seconds = leaseSeconds(every: interval)
-        return try await store.write { try await $0.acquireLease("reminders", holder: holder, for: seconds, now: now) }
     }
 
     func sendDue() async throws {

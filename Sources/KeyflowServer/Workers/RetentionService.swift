@@ -16,14 +16,7 @@ struct RetentionService: Service {
     let interval: Duration
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            do {
-                try await purgeExpired()
-            } catch {
-                logger.error("retention run failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            await pause(for: interval)
-        }
+        await repeatRounds(every: interval, logger: logger, failure: "retention run failed") { try await purgeExpired() }
     }
 
     func purgeExpired() async throws {
