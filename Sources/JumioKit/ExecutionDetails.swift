@@ -2,7 +2,7 @@ import Foundation
 import KeyflowJSON
 
 /// `GET /api/v1/accounts/{accountId}/workflow-executions/{id}`: the decision and everything behind it.
-/// Every field is optional and unknown ones are kept in `raw`, so new Jumio fields never break decoding.
+/// Every field is optional and unknown ones are passed over, so new Jumio fields never break decoding.
 public struct JumioExecutionDetails: Sendable, Equatable {
     public var workflow: Workflow?
     public var accountID: String?
@@ -14,8 +14,6 @@ public struct JumioExecutionDetails: Sendable, Equatable {
     public var credentials: [Credential]
     /// Each capability (usability, imageChecks, extraction, …) with one result per credential it ran on.
     public var capabilities: [String: [Capability]]
-    /// The whole response as Jumio sent it.
-    public let raw: JSONValue
 
     public struct Workflow: Sendable, Equatable {
         public var id: String?
@@ -81,62 +79,65 @@ public struct JumioExecutionDetails: Sendable, Equatable {
 
 extension JumioExecutionDetails {
     /// Reads a details response; fails only when it is not a JSON object. Each field is read leniently: one of
-    /// an unexpected shape is left out and hides nothing else.
+    /// an unexpected shape is left out and hides nothing else. Read from a `JSONTape`: a response holds far more
+    /// than these few dozen fields, and only capabilities' data is made into values.
     public init(json: Data) throws(JSONParseError) {
-        let value = try JSONValue(parsing: json)
-        guard case .object(let fields) = value else {
-            throw JSONParseError(offset: 0, reason: "a details response must be a JSON object")
+        let root = try JSONTape(parsing: json).root
+        guard root.isObject else { throw JSONParseError(offset: 0, reason: "a details response must be a JSON object") }
+        workflow = root["workflow"].flatMap(Workflow.init(json:))
+        accountID = root["account"]?["id"]?.text
+        createdAt = root["createdAt"]?.text
+        startedAt = root["startedAt"]?.text
+        completedAt = root["completedAt"]?.text
+        wipedOutAt = root["wipedOutAt"]?.text
+        decision = root["decision"].flatMap(Decision.init(json:))
+        credentials = root["credentials"]?.items?.compactMap(Credential.init(json:)) ?? []
+        var capabilities: [String: [Capability]] = [:]
+        for (name, entries) in root["capabilities"]?.fields ?? [] {
+            // A repeated name keeps its last entries, as in a JSON object read into a dictionary.
+            capabilities[name] = entries.items?.compactMap(Capability.init(json:))
         }
-        workflow = fields["workflow"].flatMap(Workflow.init(json:))
-        accountID = fields["account"]?["id"]?.text
-        createdAt = fields["createdAt"]?.text
-        startedAt = fields["startedAt"]?.text
-        completedAt = fields["completedAt"]?.text
-        wipedOutAt = fields["wipedOutAt"]?.text
-        decision = fields["decision"].flatMap(Decision.init(json:))
-        credentials = fields["credentials"]?.items?.compactMap(Credential.init(json:)) ?? []
-        capabilities = fields["capabilities"]?.fields?.compactMapValues { $0.items?.compactMap(Capability.init(json:)) } ?? [:]
-        raw = value
+        self.capabilities = capabilities
     }
 }
 
 extension JumioExecutionDetails.Workflow {
-    init?(json: JSONValue) {
-        guard case .object(let fields) = json else { return nil }
-        id = fields["id"]?.text
-        status = fields["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
-        definitionKey = fields["definitionKey"]?.text
-        userReference = fields["userReference"]?.text
-        customerInternalReference = fields["customerInternalReference"]?.text
+    init?(json: JSONTape.Element) {
+        guard json.isObject else { return nil }
+        id = json["id"]?.text
+        status = json["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
+        definitionKey = json["definitionKey"]?.text
+        userReference = json["userReference"]?.text
+        customerInternalReference = json["customerInternalReference"]?.text
     }
 }
 
 extension JumioExecutionDetails.Decision {
-    init?(json: JSONValue) {
-        guard case .object(let fields) = json else { return nil }
-        type = fields["type"]?.text.map(JumioDecisionType.init(rawValue:))
-        details = fields["details"]?.fields.map { Details(label: $0["label"]?.text) }
-        risk = fields["risk"]?.fields.map { Risk(score: $0["score"]?.number) }
+    init?(json: JSONTape.Element) {
+        guard json.isObject else { return nil }
+        type = json["type"]?.text.map(JumioDecisionType.init(rawValue:))
+        details = json["details"].flatMap { $0.isObject ? Details(label: $0["label"]?.text) : nil }
+        risk = json["risk"].flatMap { $0.isObject ? Risk(score: $0["score"]?.number) : nil }
     }
 }
 
 extension JumioExecutionDetails.Credential {
-    init?(json: JSONValue) {
-        guard case .object(let fields) = json else { return nil }
-        id = fields["id"]?.text
-        category = fields["category"]?.text
-        parts = fields["parts"]?.items?.compactMap { part in
-            part.fields.map { Part(classifier: $0["classifier"]?.text, href: $0["href"]?.text) }
+    init?(json: JSONTape.Element) {
+        guard json.isObject else { return nil }
+        id = json["id"]?.text
+        category = json["category"]?.text
+        parts = json["parts"]?.items?.compactMap { part in
+            part.isObject ? Part(classifier: part["classifier"]?.text, href: part["href"]?.text) : nil
         }
     }
 }
 
 extension JumioExecutionDetails.Capability {
-    init?(json: JSONValue) {
-        guard case .object(let fields) = json else { return nil }
-        id = fields["id"]?.text
-        decision = fields["decision"].flatMap(JumioExecutionDetails.Decision.init(json:))
-        data = fields["data"].flatMap { $0 == .null ? nil : $0 }
+    init?(json: JSONTape.Element) {
+        guard json.isObject else { return nil }
+        id = json["id"]?.text
+        decision = json["decision"].flatMap(JumioExecutionDetails.Decision.init(json:))
+        data = json["data"].flatMap { $0.isNull ? nil : $0.value }
     }
 }
 
@@ -176,7 +177,7 @@ public struct JumioCallback: Codable, Sendable, Equatable {
     /// decoded: a receiver stores the body as it came and takes the status as a hint, since the retrieval API,
     /// not the callback, says where an execution stands.
     public static func announcedStatus(in body: Data) -> JumioExecutionStatus? {
-        (try? JSONValue(parsing: body))?["workflowExecution"]?["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
+        (try? JSONTape(parsing: body))?.root["workflowExecution"]?["status"]?.text.map(JumioExecutionStatus.init(rawValue:))
     }
 
     /// Decodes a callback body, unknown fields and statuses included.

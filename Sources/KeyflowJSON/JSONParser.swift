@@ -16,7 +16,8 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 
 extension JSONValue {
     /// Reads a JSON text (RFC 8259, UTF-8) straight into a value. `JSONDecoder` reaches the same value through
-    /// `Codable`, which costs several times more: Jumio's answers and the flow are read on every verification.
+    /// `Codable`, which costs several times more. A reader that wants only some fields of a large text takes
+    /// `JSONTape` instead, which makes nothing it is not asked for.
     public init(parsing data: Data) throws(JSONParseError) {
         let result = data.withUnsafeBytes { bytes in
             Result { () throws(JSONParseError) in try JSONValue(parsing: bytes) }
@@ -34,94 +35,87 @@ extension JSONValue {
     }
 
     public init(parsing bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
-        var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self))
-        self = try parser.document()
+        let text = bytes.assumingMemoryBound(to: UInt8.self)
+        var parser = JSONParser(text)
+        try parser.document()
+        var index = 0
+        self = JSONTape.value(at: &index, nodes: parser.nodes, text: text)
     }
 }
 
-/// A recursive-descent reader over UTF-8 bytes. Strings without escapes are copied in one piece; nesting is
-/// capped so a hostile text cannot exhaust the stack.
+/// A recursive-descent reader over UTF-8 bytes that checks the whole text and notes where each value lies in
+/// it, in document order (`JSONTape.Node`); strings and numbers are only scanned, and made by whoever reads
+/// them. Nesting is capped so a hostile text cannot exhaust the stack.
 struct JSONParser {
     static let maximumDepth = 512
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
-    /// The fields of the objects being read, innermost last. A dictionary grown one field at a time is
-    /// rehashed at every doubling (half the cost of reading Jumio's answers went there), so an object's
-    /// fields are gathered here and its dictionary is made once at its full size.
-    private var pendingFields: [(key: String, value: JSONValue)] = []
+    private(set) var nodes: [JSONTape.Node] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        nodes.reserveCapacity(bytes.count / 8)
     }
 
-    mutating func document() throws(JSONParseError) -> JSONValue {
-        let value = try self.value()
+    mutating func document() throws(JSONParseError) {
+        guard bytes.count < Int(UInt32.max) else { throw failure("a JSON text of 4 GB or more is not read") }
+        try value()
         skipWhitespace()
         guard index == bytes.count else { throw failure("unexpected text after the value") }
-        return value
     }
 
-    private mutating func value() throws(JSONParseError) -> JSONValue {
+    private mutating func value() throws(JSONParseError) {
         skipWhitespace()
         guard index < bytes.count else { throw failure("the text ends where a value should be") }
         switch bytes[index] {
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "\""): try string()
+        case UInt8(ascii: "{"): try object()
+        case UInt8(ascii: "["): try array()
+        case UInt8(ascii: "t"): try literal("true", .true)
+        case UInt8(ascii: "f"): try literal("false", .false)
+        case UInt8(ascii: "n"): try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw failure("a value cannot start with '\(Character(Unicode.Scalar(bytes[index])))'")
         }
     }
 
-    private mutating func object() throws(JSONParseError) -> JSONValue {
+    private mutating func object() throws(JSONParseError) {
         try enterNesting()
-        index += 1
+        let node = open(.object)
         skipWhitespace()
-        if try consume(UInt8(ascii: "}")) {
-            depth -= 1
-            return .object([:])
+        var count = 0
+        if try !consume(UInt8(ascii: "}")) {
+            repeat {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a field name in quotes") }
+                try string()
+                skipWhitespace()
+                guard try consume(UInt8(ascii: ":")) else { throw failure("expected ':' after a field name") }
+                try value()
+                count += 1
+                skipWhitespace()
+            } while try consume(UInt8(ascii: ","))
+            guard try consume(UInt8(ascii: "}")) else { throw failure("expected ',' or '}' in an object") }
         }
-        let first = pendingFields.count
-        repeat {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a field name in quotes") }
-            let key = try string()
-            skipWhitespace()
-            guard try consume(UInt8(ascii: ":")) else { throw failure("expected ':' after a field name") }
-            let value = try value()
-            pendingFields.append((key, value))
-            skipWhitespace()
-        } while try consume(UInt8(ascii: ","))
-        guard try consume(UInt8(ascii: "}")) else { throw failure("expected ',' or '}' in an object") }
-        depth -= 1
-        var fields = [String: JSONValue](minimumCapacity: pendingFields.count - first)
-        // A repeated name keeps its last value, as before.
-        for index in first..<pendingFields.count { fields[pendingFields[index].key] = pendingFields[index].value }
-        pendingFields.removeLast(pendingFields.count - first)
-        return .object(fields)
+        close(node, count: count)
     }
 
-    private mutating func array() throws(JSONParseError) -> JSONValue {
+    private mutating func array() throws(JSONParseError) {
         try enterNesting()
-        index += 1
-        var items: [JSONValue] = []
+        let node = open(.array)
         skipWhitespace()
-        if try consume(UInt8(ascii: "]")) {
-            depth -= 1
-            return .array(items)
+        var count = 0
+        if try !consume(UInt8(ascii: "]")) {
+            repeat {
+                try value()
+                count += 1
+                skipWhitespace()
+            } while try consume(UInt8(ascii: ","))
+            guard try consume(UInt8(ascii: "]")) else { throw failure("expected ',' or ']' in an array") }
         }
-        repeat {
-            items.append(try value())
-            skipWhitespace()
-        } while try consume(UInt8(ascii: ","))
-        guard try consume(UInt8(ascii: "]")) else { throw failure("expected ',' or ']' in an array") }
-        depth -= 1
-        return .array(items)
+        close(node, count: count)
     }
 
     private mutating func enterNesting() throws(JSONParseError) {
@@ -129,21 +123,50 @@ struct JSONParser {
         guard depth <= Self.maximumDepth else { throw failure("nested more than \(Self.maximumDepth) levels deep") }
     }
 
+    /// Notes a container at its opening bracket and steps over it; `close` completes the note.
+    private mutating func open(_ kind: JSONTape.Kind) -> Int {
+        nodes.append(JSONTape.Node(kind: kind, start: index, end: index, next: 0))
+        index += 1
+        return nodes.count - 1
+    }
+
+    private mutating func close(_ node: Int, count: Int) {
+        depth -= 1
+        nodes[node].end = UInt32(index)
+        nodes[node].count = UInt32(count)
+        nodes[node].next = UInt32(nodes.count)
+    }
+
+    private mutating func note(_ kind: JSONTape.Kind, from start: Int) {
+        nodes.append(JSONTape.Node(kind: kind, start: start, end: index, next: nodes.count + 1))
+    }
+
     // MARK: Strings
 
-    /// A string starting at its opening quote.
-    private mutating func string() throws(JSONParseError) -> String {
+    /// Checks a string starting at its opening quote and notes its content, between the quotes.
+    private mutating func string() throws(JSONParseError) {
         index += 1
         let start = index
+        var runStart = index
         var ascii = true
+        var escaped = false
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try utf8(start..<index, ascii: ascii)
+                if !ascii { try checkUTF8(runStart..<index) }
+                note(escaped ? .escapedString : .string, from: start)
                 index += 1
-                return text
+                return
             }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start, ascii: ascii) }
+            if byte == UInt8(ascii: "\\") {
+                if !ascii { try checkUTF8(runStart..<index) }
+                index += 1
+                _ = try escape()
+                escaped = true
+                ascii = true
+                runStart = index
+                continue
+            }
             guard byte >= 0x20 else { throw failure("a control character inside a string must be escaped") }
             if byte >= 0x80 { ascii = false }
             index += 1
@@ -151,31 +174,23 @@ struct JSONParser {
         throw failure("a string is not closed")
     }
 
-    /// The rest of a string that has escapes, its unescaped beginning already scanned. The text is gathered
-    /// as bytes and made a `String` once (appending to a `String` piece by piece cost more than the parse:
-    /// Jumio writes every `/` of a URL as `\/`). Runs with non-ASCII bytes are checked as UTF-8 where they stand.
-    private mutating func escapedString(from start: Int, ascii: Bool) throws(JSONParseError) -> String {
-        if !ascii { _ = try utf8(start..<index, ascii: false) }
-        var text = Array(bytes[start..<index])
-        while index < bytes.count {
-            let runStart = index
-            var runASCII = true
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-                guard bytes[index] >= 0x20 else { throw failure("a control character inside a string must be escaped") }
-                if bytes[index] >= 0x80 { runASCII = false }
-                index += 1
-            }
-            if !runASCII { _ = try utf8(runStart..<index, ascii: false) }
-            text.append(contentsOf: bytes[runStart..<index])
-            guard index < bytes.count else { break }
-            if bytes[index] == UInt8(ascii: "\"") {
-                index += 1
-                return String(decoding: text, as: UTF8.self)
-            }
-            index += 1
-            UTF8.encode(try escape()) { text.append($0) }
+    /// The text of a string checked by `string()` that has escapes: its runs copied, its escapes decoded, made
+    /// a `String` once (appending to a `String` piece by piece costs more: Jumio writes every `/` of a URL as
+    /// `\/`).
+    static func unescaped(_ range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
+        var reader = JSONParser(bytes)
+        reader.index = range.lowerBound
+        var text: [UInt8] = []
+        text.reserveCapacity(range.count)
+        while reader.index < range.upperBound {
+            let runStart = reader.index
+            while reader.index < range.upperBound, bytes[reader.index] != UInt8(ascii: "\\") { reader.index += 1 }
+            text.append(contentsOf: bytes[runStart..<reader.index])
+            guard reader.index < range.upperBound else { break }
+            reader.index += 1
+            UTF8.encode(try reader.escape()) { text.append($0) }
         }
-        throw failure("a string is not closed")
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The character an escape stands for, its backslash already read.
@@ -230,38 +245,32 @@ struct JSONParser {
         return value
     }
 
-    /// The text of `range`; ASCII (most keys and values) needs no validation, and the generic validating
-    /// initializer costs more than the rest of a string's reading.
-    private func utf8(_ range: Range<Int>, ascii: Bool) throws(JSONParseError) -> String {
-        let slice = UnsafeBufferPointer(rebasing: bytes[range])
-        if ascii { return String(decoding: slice, as: UTF8.self) }
-        guard let text = String(validating: slice, as: UTF8.self) else {
-            throw JSONParseError(offset: range.lowerBound, reason: "a string is not valid UTF-8")
+    /// Checks a run of bytes with some above ASCII (most keys and values have none and need no check).
+    private func checkUTF8(_ range: Range<Int>) throws(JSONParseError) {
+        var decoder = UTF8()
+        var iterator = UnsafeBufferPointer(rebasing: bytes[range]).makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return
+            case .error: throw JSONParseError(offset: range.lowerBound, reason: "a string is not valid UTF-8")
+            }
         }
-        return text
     }
 
     // MARK: Numbers and literals
 
-    /// A number in JSON's grammar; integers of up to 15 digits are exact without going through text.
-    private mutating func number() throws(JSONParseError) -> Double {
+    /// Checks a number in JSON's grammar and notes it; one that could overflow a `Double` (with an exponent, or
+    /// over 300 digits) is converted here to refuse it if it does.
+    private mutating func number() throws(JSONParseError) {
         let start = index
-        let negative = bytes[index] == UInt8(ascii: "-")
-        if negative { index += 1 }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw failure("a '-' must be followed by digits") }
-        var integer: Int64 = 0
-        var digits = 0
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            digits = 1
-        } else {
-            while index < bytes.count, isDigit(bytes[index]) {
-                if digits < 18 { integer = integer * 10 + Int64(bytes[index] - UInt8(ascii: "0")) }
-                digits += 1
-                index += 1
-            }
-        }
+        let digitsStart = index
+        if bytes[index] == UInt8(ascii: "0") { index += 1 } else { _ = skipDigits() }
+        let digits = index - digitsStart
         var whole = true
+        var exponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard skipDigits() else { throw failure("a '.' in a number must be followed by digits") }
@@ -272,13 +281,27 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard skipDigits() else { throw failure("an exponent must have digits") }
             whole = false
+            exponent = true
         }
-        if whole, digits <= 15 { return negative ? -Double(integer) : Double(integer) }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
+        if exponent || digits > 300, !Self.number(start..<index, exact: false, in: bytes).isFinite {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             throw JSONParseError(offset: start, reason: "the number \(text) is out of range")
         }
-        return value
+        note(whole && digits <= 15 ? .integer : .number, from: start)
+    }
+
+    /// The value of a number checked by `number()`; `exact`, an integer of up to 15 digits, is added up
+    /// without going through text.
+    static func number(_ range: Range<Int>, exact: Bool, in bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        guard exact else {
+            return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) ?? .nan
+        }
+        let negative = bytes[range.lowerBound] == UInt8(ascii: "-")
+        var integer: Int64 = 0
+        for byte in bytes[(negative ? range.lowerBound + 1 : range.lowerBound)..<range.upperBound] {
+            integer = integer * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return negative ? -Double(integer) : Double(integer)
     }
 
     /// Skips a run of digits; false when there is none.
@@ -290,12 +313,13 @@ struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    private mutating func literal(_ word: StaticString) throws(JSONParseError) {
+    private mutating func literal(_ word: StaticString, _ kind: JSONTape.Kind) throws(JSONParseError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count,
             memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0
         else { throw failure("expected \(word)") }
         index += count
+        note(kind, from: index - count)
     }
 
     // MARK: Punctuation

@@ -1,26 +1,25 @@
 import Foundation
 import KeyflowJSON
 
-/// A document's object read field by field, as strict about kinds as `JSONDecoder`: an optional field that is
-/// absent or null is nil, a field of the wrong kind is refused. A refusal carries no detail: the caller reads
-/// the document again through `Codable`, whose error names the field.
+/// A document's object read field by field from its `JSONTape`, as strict about kinds as `JSONDecoder`: an
+/// optional field that is absent or null is nil, a field of the wrong kind is refused. A refusal carries no
+/// detail: the caller reads the document again through `Codable`, whose error names the field.
 struct DocumentObject {
     struct Refused: Error {}
 
-    let fields: [String: JSONValue]
+    private let object: JSONTape.Element
 
-    init(_ value: JSONValue) throws(Refused) {
-        guard case .object(let fields) = value else { throw Refused() }
-        self.fields = fields
+    init(_ value: JSONTape.Element) throws(Refused) {
+        guard value.isObject else { throw Refused() }
+        object = value
     }
 
-    private func present(_ key: String) -> JSONValue? {
-        guard let value = fields[key] else { return nil }
-        if case .null = value { return nil }
+    private func present(_ key: String) -> JSONTape.Element? {
+        guard let value = object[key], !value.isNull else { return nil }
         return value
     }
 
-    private func required(_ key: String) throws(Refused) -> JSONValue {
+    private func required(_ key: String) throws(Refused) -> JSONTape.Element {
         guard let value = present(key) else { throw Refused() }
         return value
     }
@@ -36,7 +35,7 @@ struct DocumentObject {
 
     func optionalBool(_ key: String) throws(Refused) -> Bool? {
         guard let value = present(key) else { return nil }
-        guard case .bool(let bool) = value else { throw Refused() }
+        guard let bool = value.bool else { throw Refused() }
         return bool
     }
 
@@ -56,22 +55,22 @@ struct DocumentObject {
     func object(_ key: String) throws(Refused) -> DocumentObject { try DocumentObject(required(key)) }
     func optionalObject(_ key: String) throws(Refused) -> DocumentObject? { try present(key).map(DocumentObject.init) }
 
-    func array<T>(_ key: String, _ item: (JSONValue) throws(Refused) -> T) throws(Refused) -> [T] {
+    func array<T>(_ key: String, _ item: (JSONTape.Element) throws(Refused) -> T) throws(Refused) -> [T] {
         guard let items = try optionalArray(key, item) else { throw Refused() }
         return items
     }
 
-    func optionalArray<T>(_ key: String, _ item: (JSONValue) throws(Refused) -> T) throws(Refused) -> [T]? {
+    func optionalArray<T>(_ key: String, _ item: (JSONTape.Element) throws(Refused) -> T) throws(Refused) -> [T]? {
         guard let value = present(key) else { return nil }
-        guard case .array(let items) = value else { throw Refused() }
+        guard let items = value.items else { throw Refused() }
         var result: [T] = []
         result.reserveCapacity(items.count)
         for value in items { result.append(try item(value)) }
         return result
     }
 
-    func dictionary<T>(_ key: String, _ item: (JSONValue) throws(Refused) -> T) throws(Refused) -> [String: T] {
-        guard case .object(let entries) = try required(key) else { throw Refused() }
+    func dictionary<T>(_ key: String, _ item: (JSONTape.Element) throws(Refused) -> T) throws(Refused) -> [String: T] {
+        guard let entries = try required(key).fields else { throw Refused() }
         var result: [String: T] = .init(minimumCapacity: entries.count)
         for (name, value) in entries { result[name] = try item(value) }
         return result
@@ -79,24 +78,24 @@ struct DocumentObject {
 
     // MARK: Leaves
 
-    static func text(_ value: JSONValue) throws(Refused) -> String {
-        guard case .string(let text) = value else { throw Refused() }
+    static func text(_ value: JSONTape.Element) throws(Refused) -> String {
+        guard let text = value.text else { throw Refused() }
         return text
     }
 
-    static func number(_ value: JSONValue) throws(Refused) -> Double {
-        guard case .number(let number) = value else { throw Refused() }
+    static func number(_ value: JSONTape.Element) throws(Refused) -> Double {
+        guard let number = value.number else { throw Refused() }
         return number
     }
 
     /// Beyond 2^53 the tree's `Double` may have lost digits; `Codable`'s reading takes those.
-    static func integer(_ value: JSONValue) throws(Refused) -> Int {
+    static func integer(_ value: JSONTape.Element) throws(Refused) -> Int {
         let number = try number(value)
         guard abs(number) < 9_007_199_254_740_992, let integer = Int(exactly: number) else { throw Refused() }
         return integer
     }
 
-    static func id(_ value: JSONValue) throws(Refused) -> UUID {
+    static func id(_ value: JSONTape.Element) throws(Refused) -> UUID {
         guard let id = UUID(text: try text(value)) else { throw Refused() }
         return id
     }

@@ -16,7 +16,7 @@ enum FlowDocument {
     }
 
     static func decode(_ document: String, id: String) throws -> Flow {
-        if let tree = try? JSONValue(parsing: document), let flow = try? Flow(document: DocumentObject(tree)) {
+        if let tape = try? JSONTape(parsing: document), let flow = try? Flow(document: DocumentObject(tape.root)) {
             return flow
         }
         return try Documents.decode(Flow.self, document, entity: "flow", id: id)
@@ -290,12 +290,15 @@ extension VerificationAttempt {
 }
 
 extension OutputValue {
-    init(document value: JSONValue) throws(DocumentObject.Refused) {
-        switch value {
-        case .string(let text): self = .text(text)
-        case .number(let number): self = .number(number)
-        case .bool(let bool): self = .bool(bool)
-        default: throw .init()
+    init(document value: JSONTape.Element) throws(DocumentObject.Refused) {
+        if let text = value.text {
+            self = .text(text)
+        } else if let number = value.number {
+            self = .number(number)
+        } else if let bool = value.bool {
+            self = .bool(bool)
+        } else {
+            throw .init()
         }
     }
 }

@@ -204,18 +204,26 @@ extension StoreSession {
             members: try Self.users(fromJSON: try row.decode(column: "change_members", as: String?.self), flowID: stored.flow.id))
     }
 
-    /// Users written by `flowForChange` as JSON arrays of their columns (none: `NULL` on PostgreSQL).
+    /// Users written by `flowForChange` as JSON arrays of their columns (none: `NULL` on PostgreSQL), read
+    /// from a `JSONTape`: this runs on every change, and `Codable` cost several times more.
     private static func users(fromJSON text: String?, flowID: UUID) throws -> [User] {
         guard let text else { return [] }
-        return try Documents.decode([[String?]].self, text, entity: "flow members", id: flowID.uuidString).map { columns in
-            guard columns.count == 6, let id = columns[0].flatMap(UUID.init(text:)),
-                let organizationID = columns[1].flatMap(UUID.init(text:)), let email = columns[2], let name = columns[3]
-            else {
-                throw StoreError.corruptRecord(entity: "flow members", id: flowID.uuidString, reason: "a member is not a user's columns")
-            }
+        let corrupt = { (reason: String) in StoreError.corruptRecord(entity: "flow members", id: flowID.uuidString, reason: reason) }
+        let rows: [JSONTape.Element]
+        do {
+            guard let items = try JSONTape(parsing: text).root.items else { throw corrupt("the members are not a list") }
+            rows = items
+        } catch let error as JSONParseError {
+            throw corrupt("\(error)")
+        }
+        return try rows.map { row in
+            guard let columns = row.items, columns.count == 6, let id = columns[0].text.flatMap(UUID.init(text:)),
+                let organizationID = columns[1].text.flatMap(UUID.init(text:)), let email = columns[2].text,
+                let name = columns[3].text
+            else { throw corrupt("a member is not a user's columns") }
             return User(
                 id: id, organizationID: organizationID, email: email, name: name,
-                role: columns[4].flatMap(UserRole.init(rawValue:)) ?? .client, locale: columns[5])
+                role: columns[4].text.flatMap(UserRole.init(rawValue:)) ?? .client, locale: columns[5].text)
         }
     }
 

@@ -74,8 +74,8 @@ struct FlowDocumentTests {
         let document = try FlowDocument.encode(flow)
         #expect(try DocumentEncoderTests.sameJSON(document, JSONEncoder().encode(flow)), "\(document)")
         let codableText = String(decoding: try JSONEncoder().encode(flow), as: UTF8.self)
-        #expect(try Flow(document: DocumentObject(JSONValue(parsing: codableText))) == flow)
-        #expect(try Flow(document: DocumentObject(JSONValue(parsing: document))) == flow)
+        #expect(try Flow(document: DocumentObject(JSONTape(parsing: codableText).root)) == flow)
+        #expect(try Flow(document: DocumentObject(JSONTape(parsing: document).root)) == flow)
         #expect(try FlowDocument.decode(document, id: "f") == flow)
     }
 
@@ -84,7 +84,7 @@ struct FlowDocumentTests {
         var flow = Self.everyField()
         flow.actions[0].verification?.attempts[0].number = 9_007_199_254_740_993
         let document = try FlowDocument.encode(flow)
-        #expect(throws: DocumentObject.Refused.self) { try Flow(document: DocumentObject(JSONValue(parsing: document))) }
+        #expect(throws: DocumentObject.Refused.self) { try Flow(document: DocumentObject(JSONTape(parsing: document).root)) }
         #expect(try FlowDocument.decode(document, id: "f") == flow)
 
         let broken = document.replacingOccurrences(of: #""status":"completed""#, with: #""status":7"#)
