@@ -2,13 +2,13 @@ import Foundation
 
 /// `Codable` values to and from JSON text, as `JSONEncoder` and `JSONDecoder` with their default strategies
 /// write and read them, at a fraction of their cost: the encoder writes straight into bytes (`JSONEncoder`
-/// first builds a dictionary per object, then writes the tree), the decoder reads from a parsed `JSONValue`
-/// tree (`JSONDecoder`'s generic bookkeeping per field was most of its time). Flows are read and saved on
+/// first builds a dictionary per object, then writes the tree), the decoder reads from the text's `JSONTape`
+/// (`JSONDecoder`'s generic bookkeeping per field was most of its time). Flows are read and saved on
 /// every step of a verification, and every call to Jumio encodes a request and decodes an answer.
 ///
-/// What the fast path cannot do exactly it leaves to Foundation: the tree holds numbers as `Double`, so an
-/// integer beyond 2^53 or a `Decimal` is read by `JSONDecoder`; and a value that fails to read is read again by
-/// `JSONDecoder`, whose error names the path to the field at fault (the tree's decoder keeps no path).
+/// What the fast path cannot do exactly it leaves to Foundation: it reads numbers as `Double`, so an integer
+/// beyond 2^53 or a `Decimal` is read by `JSONDecoder`; and a value that fails to read is read again by
+/// `JSONDecoder`, whose error names the path to the field at fault (the fast decoder keeps no path).
 public enum JSONCoding {
     /// The value as JSON text: dates as seconds since 2001 (`JSONEncoder`'s default), or as ISO 8601 text
     /// (its `.iso8601`), as the API writes them. Keys come in the order the value encodes them.
@@ -28,22 +28,22 @@ public enum JSONCoding {
 
     public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         do {
-            return try JSONTreeDecoder.decode(type, from: JSONValue(parsing: text))
+            return try JSONTapeDecoder.decode(type, from: JSONTape(parsing: text).root)
         } catch {
             return try JSONDecoder().decode(type, from: Data(text.utf8))
         }
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        guard let tree = try? JSONValue(parsing: data) else { return try JSONDecoder().decode(type, from: data) }
-        return try decode(type, from: tree, parsedFrom: data)
+        guard let tape = try? JSONTape(parsing: data) else { return try JSONDecoder().decode(type, from: data) }
+        return try decode(type, from: tape.root, parsedFrom: data)
     }
 
-    /// The value read from `tree`, already parsed from `data` (which `JSONDecoder` reads if the tree's reading
-    /// fails): for a caller that looks at the tree itself too.
-    public static func decode<T: Decodable>(_ type: T.Type, from tree: JSONValue, parsedFrom data: Data) throws -> T {
+    /// The value read from `tape`, already parsed from `data` (which `JSONDecoder` reads if the tape's reading
+    /// fails): for a caller that looks at the text's values itself too.
+    public static func decode<T: Decodable>(_ type: T.Type, from tape: JSONTape.Element, parsedFrom data: Data) throws -> T {
         do {
-            return try JSONTreeDecoder.decode(type, from: tree)
+            return try JSONTapeDecoder.decode(type, from: tape)
         } catch {
             return try JSONDecoder().decode(type, from: data)
         }

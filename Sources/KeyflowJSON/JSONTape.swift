@@ -41,6 +41,14 @@ public final class JSONTape: Sendable {
         try self.init(bytes: Array(text.utf8))
     }
 
+    private init(bytes: [UInt8], nodes: [Node]) {
+        self.bytes = bytes
+        self.nodes = nodes
+    }
+
+    /// A `null` of its own, for a decoder that reads an absent value as null.
+    static let null = JSONTape(bytes: Array("null".utf8), nodes: [Node(kind: .null, start: 0, end: 4, next: 1)]).root
+
     private init(bytes: [UInt8]) throws(JSONParseError) {
         let parsed = bytes.withUnsafeBufferPointer { text in
             Result { () throws(JSONParseError) -> [Node] in
@@ -64,6 +72,18 @@ public final class JSONTape: Sendable {
         private var node: Node { tape.nodes[index] }
 
         public var isNull: Bool { node.kind == .null }
+
+        /// The value's kind in words, for an error that says what was found instead.
+        public var kindName: String {
+            switch node.kind {
+            case .string, .escapedString: "text"
+            case .integer, .number: "a number"
+            case .true, .false: "a boolean"
+            case .object: "an object"
+            case .array: "an array"
+            case .null: "null"
+            }
+        }
         public var isObject: Bool { node.kind == .object }
         public var isArray: Bool { node.kind == .array }
 

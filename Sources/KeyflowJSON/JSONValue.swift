@@ -1,5 +1,5 @@
-/// Any JSON value: the parts of Jumio's payloads that vary by workflow or grow over time, and the tree the store
-/// reads its documents from.
+/// Any JSON value: the parts of Jumio's payloads that vary by workflow or grow over time (a capability's data),
+/// and the sandbox's answers, held as a tree.
 public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     case string(String)
     case number(Double)

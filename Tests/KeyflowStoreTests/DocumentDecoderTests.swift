@@ -6,15 +6,15 @@ import Testing
 @testable import KeyflowStore
 
 /// The store's JSON reader: it reads what the store writes exactly as `JSONDecoder` does, and refuses what
-/// `JSONDecoder` refuses. Refusals are checked on the tree's decoder alone (`fromTree`), since `JSONCoding`
+/// `JSONDecoder` refuses. Refusals are checked on the tape's decoder alone (`fromTape`), since `JSONCoding`
 /// reads a refused value again with `JSONDecoder` for its error.
 @Suite("Document decoder")
 struct DocumentDecoderTests {
     typealias Everything = DocumentEncoderTests.Everything
 
-    /// The value read from the parsed tree alone, without `JSONDecoder` behind it.
-    func fromTree<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONTreeDecoder.decode(type, from: JSONValue(parsing: text))
+    /// The value read from the parsed tape alone, without `JSONDecoder` behind it.
+    func fromTape<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONTapeDecoder.decode(type, from: JSONTape(parsing: text).root)
     }
 
     struct Flag: Codable { var flag: Bool }
@@ -35,20 +35,20 @@ struct DocumentDecoderTests {
         }
     }
 
-    @Test("every kind of value the store writes reads back equal from the tree, without JSONDecoder")
+    @Test("every kind of value the store writes reads back equal from the tape, without JSONDecoder")
     func everything() throws {
         var value = Everything()
         value.integers = [-9_007_199_254_740_991, -1, 0, 9_007_199_254_740_991]
         value.unsigned = 42
         let text = try JSONCoding.encodedText(value)
-        #expect(try fromTree(Everything.self, text) == value)
+        #expect(try fromTape(Everything.self, text) == value)
     }
 
     @Test("integers beyond 2^53 are read exactly, by JSONDecoder")
     func exactIntegers() throws {
         let value = Everything()
         let text = try JSONCoding.encodedText(value)
-        #expect(throws: NeedsExactNumbers.self) { try fromTree(Everything.self, text) }
+        #expect(throws: NeedsExactNumbers.self) { try fromTape(Everything.self, text) }
         let read = try JSONCoding.decode(Everything.self, from: text)
         #expect(read == value)
         #expect(read.integers == [.min, -1, 0, .max])
@@ -63,23 +63,23 @@ struct DocumentDecoderTests {
         ])
         flow.actions[1].definition.due = DuePolicy(kind: .days, days: 3, excludeWeekends: true)
         let text = try JSONCoding.encodedText(flow)
-        #expect(try fromTree(Flow.self, text) == flow)
-        #expect(try fromTree(Flow.self, String(decoding: JSONEncoder().encode(flow), as: UTF8.self)) == flow)
+        #expect(try fromTape(Flow.self, text) == flow)
+        #expect(try fromTape(Flow.self, String(decoding: JSONEncoder().encode(flow), as: UTF8.self)) == flow)
     }
 
     @Test("null items and explicit optionals read as nil; ids read in either case")
     func optionalsAndIds() throws {
-        #expect(try fromTree(Holes.self, #"{"items": ["a", null, "b"], "explicit": null}"#)
+        #expect(try fromTape(Holes.self, #"{"items": ["a", null, "b"], "explicit": null}"#)
             == Holes(items: ["a", nil, "b"], explicit: nil))
         let id = UUID.random()
-        #expect(try fromTree([UUID].self, #"["\#(id.uuidString)", "\#(id.uuidString.lowercased())"]"#) == [id, id])
+        #expect(try fromTape([UUID].self, #"["\#(id.uuidString)", "\#(id.uuidString.lowercased())"]"#) == [id, id])
     }
 
     @Test("a value of the wrong kind is refused, as JSONDecoder refuses it", arguments: [
         #"{"flag": 1}"#, #"{"flag": "true"}"#, #"{"flag": null}"#, #"{}"#,
     ])
     func wrongBoolean(text: String) {
-        #expect(throws: DecodingError.self) { try fromTree(Flag.self, text) }
+        #expect(throws: DecodingError.self) { try fromTape(Flag.self, text) }
         #expect(throws: DecodingError.self) { try JSONCoding.decode(Flag.self, from: text) }
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Flag.self, from: Data(text.utf8)) }
     }
@@ -104,19 +104,19 @@ struct DocumentDecoderTests {
         let standard = try? JSONDecoder().decode(Maybe.self, from: Data(text.utf8))
         #expect(standard == expected)
         if let expected {
-            #expect(try fromTree(Maybe.self, text) == expected)
+            #expect(try fromTape(Maybe.self, text) == expected)
         } else {
-            #expect(throws: DecodingError.self) { try fromTree(Maybe.self, text) }
+            #expect(throws: DecodingError.self) { try fromTape(Maybe.self, text) }
         }
     }
 
     @Test("numbers: a fraction is not an integer, text is not a number")
     func wrongNumbers() {
-        #expect(throws: DecodingError.self) { try fromTree(Count.self, #"{"count": 1.5}"#) }
-        #expect(throws: (any Error).self) { try fromTree(Count.self, #"{"count": 300000000000000000000}"#) }
+        #expect(throws: DecodingError.self) { try fromTape(Count.self, #"{"count": 1.5}"#) }
+        #expect(throws: (any Error).self) { try fromTape(Count.self, #"{"count": 300000000000000000000}"#) }
         #expect(throws: DecodingError.self) { try JSONCoding.decode(Count.self, from: #"{"count": 300000000000000000000}"#) }
-        #expect(throws: DecodingError.self) { try fromTree(Amount.self, #"{"amount": "12"}"#) }
-        #expect(throws: DecodingError.self) { try fromTree([UUID].self, #"["not-an-id"]"#) }
+        #expect(throws: DecodingError.self) { try fromTape(Amount.self, #"{"amount": "12"}"#) }
+        #expect(throws: DecodingError.self) { try fromTape([UUID].self, #"["not-an-id"]"#) }
     }
 
     struct Wrapper: Codable { var inner: [Count] }

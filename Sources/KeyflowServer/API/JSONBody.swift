@@ -17,10 +17,10 @@ enum JSONBody {
             throw APIError.tooLarge("the body is larger than \(maximumBytes / 1024) KiB")
         }
         let data = Data(buffer: buffer)
-        guard let tree = try? JSONValue(parsing: data) else { throw APIError.badRequest("the body is not valid JSON") }
+        guard let body = try? JSONTape(parsing: data).root else { throw APIError.badRequest("the body is not valid JSON") }
         do {
-            let value = try JSONCoding.decode(type, from: tree, parsedFrom: data)
-            if let (path, known) = UnknownFields.first(in: tree, decodedAs: value) {
+            let value = try JSONCoding.decode(type, from: body, parsedFrom: data)
+            if let (path, known) = UnknownFields.first(in: body, decodedAs: value) {
                 let name = path.split(separator: ".").last.map(String.init) ?? path
                 throw APIError.badRequest(
                     "there is no field '\(name)' here; the fields are \(known.joined(separator: ", "))", field: path)

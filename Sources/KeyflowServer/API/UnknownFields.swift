@@ -9,37 +9,37 @@ import Synchronization
 enum UnknownFields {
     /// Reflection runs only where the body has an object or an array: a leaf has no fields to check, and most
     /// of a body's values are leaves.
-    static func first(in json: JSONValue, decodedAs value: Any, path: String = "") -> (path: String, known: [String])? {
-        switch json {
-        case .object(let object):
+    static func first(in json: JSONTape.Element, decodedAs value: Any, path: String = "") -> (path: String, known: [String])? {
+        if let fields = json.fields {
             let value = unwrapped(value)
             if let transparent = value as? any TransparentJSON { return first(in: json, decodedAs: transparent.jsonValue, path: path) }
             let mirror = Mirror(reflecting: value)
             guard mirror.displayStyle != .dictionary else { return nil }
             let labels = labels(of: value, mirror)
             let known = (value as? any NamedJSONKeys).map { type(of: $0).jsonKeys } ?? labels
-            for key in object.keys.sorted() {
+            for key in Set(fields.map(\.name)).sorted() {
                 let at = path.isEmpty ? key : "\(path).\(key)"
                 guard known.contains(key) else { return (at, known) }
-                guard let nested = object[key], nested.hasFields, let offset = labels.firstIndex(of: key) else { continue }
+                guard let nested = json[key], nested.isObject || nested.isArray, let offset = labels.firstIndex(of: key) else { continue }
                 let child = mirror.children[mirror.children.index(mirror.children.startIndex, offsetBy: offset)].value
                 if let found = first(in: nested, decodedAs: child, path: at) { return found }
             }
             return nil
-        case .array(let items):
+        }
+        if let items = json.items {
             let value = unwrapped(value)
             if let transparent = value as? any TransparentJSON { return first(in: json, decodedAs: transparent.jsonValue, path: path) }
             let mirror = Mirror(reflecting: value)
             guard mirror.displayStyle == .collection else { return nil }
-            for (index, (element, decoded)) in zip(items, mirror.children.map(\.value)).enumerated() where element.hasFields {
+            for (index, (element, decoded)) in zip(items, mirror.children.map(\.value)).enumerated()
+            where element.isObject || element.isArray {
                 if let found = first(in: element, decodedAs: decoded, path: path.isEmpty ? "\(index + 1)" : "\(path).\(index + 1)") {
                     return found
                 }
             }
             return nil
-        case .string, .number, .bool, .null:
-            return nil
         }
+        return nil
     }
 
     /// A struct's stored properties in order, found by reflection once per type: reading a mirror's children
@@ -62,16 +62,6 @@ enum UnknownFields {
         let mirror = Mirror(reflecting: value)
         guard mirror.displayStyle == .optional, let some = mirror.children.first else { return value }
         return unwrapped(some.value)
-    }
-}
-
-extension JSONValue {
-    /// An object or an array: something that may hold a field the decoded value has no place for.
-    fileprivate var hasFields: Bool {
-        switch self {
-        case .object, .array: true
-        case .string, .number, .bool, .null: false
-        }
     }
 }
 
