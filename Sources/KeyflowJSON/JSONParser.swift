@@ -56,11 +56,11 @@ struct JSONParser {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        nodes.reserveCapacity(bytes.count / 8)
     }
 
     mutating func document() throws(JSONParseError) {
         guard bytes.count < Int(UInt32.max) else { throw failure("a JSON text of 4 GB or more is not read") }
+        nodes.reserveCapacity(bytes.count / 8)
         try value()
         skipWhitespace()
         guard index == bytes.count else { throw failure("unexpected text after the value") }

@@ -74,7 +74,7 @@ public final class JSONTape: Sendable {
         public var isNull: Bool { node.kind == .null }
 
         /// The value's kind in words, for an error that says what was found instead.
-        public var kindName: String {
+        var kindName: String {
             switch node.kind {
             case .string, .escapedString: "text"
             case .integer, .number: "a number"
