@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Runs `count` operations with `concurrency` of them in flight at any time, as fast as they complete, and
-/// times each one.
+/// times each one. Paced (`perSecond`), operation `i` is due `i / perSecond` seconds after the start and is
+/// timed from when it was due, so one that had to wait for a free place counts its wait as a caller would.
 struct LoadLoop {
     struct Result: Sendable {
         var latencies: Latencies
@@ -15,10 +16,11 @@ struct LoadLoop {
 
     let count: Int
     let concurrency: Int
+    var perSecond: Double?
 
     func run(_ operation: @escaping @Sendable (Int) async throws -> Void) async -> Result {
         let next = Tickets()
-        let count = self.count
+        let (count, pace) = (self.count, self.perSecond)
         let clock = ContinuousClock()
         let started = clock.now
         let perWorker = await withTaskGroup(of: (samples: [Double], failures: Int, error: String?).self) { group in
@@ -30,7 +32,11 @@ struct LoadLoop {
                     while true {
                         let index = next.take()
                         guard index < count else { break }
-                        let begin = clock.now
+                        var begin = clock.now
+                        if let pace {
+                            begin = started + .seconds(Double(index) / pace)
+                            try? await clock.sleep(until: begin)
+                        }
                         do {
                             try await operation(index)
                             samples.append(milliseconds(clock.now - begin))

@@ -32,6 +32,8 @@ struct StoreReport: Codable, Sendable {
     var verificationsStarted: Rate
     var callbacksAccepted: Rate
     var repeatedCallbacksAccepted: Rate
+    /// Repeats again, sent at `JourneyBenchmark.targetCallbackRate` however fast they are answered.
+    var callbacksAtTargetRate: Rate
     var cpuMicrosecondsPerRepeatedCallback: Double
     var verificationsCompletedPerSecond: Double
     var completionP50: Double?
@@ -83,10 +85,13 @@ struct StoreReport: Codable, Sendable {
             ["callbacks accepted alone (repeats)", rate(repeatedCallbacksAccepted.perSecond), "\(rate(health.perSecond)) /health",
              ratio(repeatedCallbacksAccepted.perSecond, health.perSecond), "≥ 5000/s"],
             ["  latency p50 / p99 / p99.9",
-             "\(ms(repeatedCallbacksAccepted.p50)) / \(ms(repeatedCallbacksAccepted.p99)) / \(ms(repeatedCallbacksAccepted.p999))", "", "",
-             "p99 ≤ 20 ms"],
+             "\(ms(repeatedCallbacksAccepted.p50)) / \(ms(repeatedCallbacksAccepted.p99)) / \(ms(repeatedCallbacksAccepted.p999))", "", "", ""],
             ["  server CPU per callback", micro(cpuMicrosecondsPerRepeatedCallback), "\(micro(cpuMicrosecondsPerHealth)) /health",
              ratio(cpuMicrosecondsPerRepeatedCallback, cpuMicrosecondsPerHealth), ""],
+            ["callbacks sent at \(rate(JourneyBenchmark.targetCallbackRate)) (repeats)", rate(callbacksAtTargetRate.perSecond), "", "", ""],
+            ["  latency p50 / p99 / p99.9",
+             "\(ms(callbacksAtTargetRate.p50)) / \(ms(callbacksAtTargetRate.p99)) / \(ms(callbacksAtTargetRate.p999))", "", "",
+             "p99 ≤ 20 ms"],
             ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],
