@@ -72,6 +72,8 @@ public final class JSONTape: Sendable {
         private var node: Node { tape.nodes[index] }
 
         public var isNull: Bool { node.kind == .null }
+        public var isObject: Bool { node.kind == .object }
+        public var isArray: Bool { node.kind == .array }
 
         /// The value's kind in words, for an error that says what was found instead.
         var kindName: String {
@@ -84,8 +86,6 @@ public final class JSONTape: Sendable {
             case .null: "null"
             }
         }
-        public var isObject: Bool { node.kind == .object }
-        public var isArray: Bool { node.kind == .array }
 
         /// The text of a string, and nothing else (as `JSONValue.text`).
         public var text: String? {
@@ -111,16 +111,13 @@ public final class JSONTape: Sendable {
         /// The field `name` of an object (the last, if it is written more than once); nil when absent or when
         /// this is no object.
         public subscript(name: String) -> Element? {
-            let node = node
             guard node.kind == .object else { return nil }
             var found: Element?
             var name = name
             name.withUTF8 { wanted in
                 tape.bytes.withUnsafeBufferPointer { bytes in
-                    var key = index + 1
-                    for _ in 0..<node.count {
+                    forEachName { key in
                         if tape.isName(key, wanted, in: bytes) { found = Element(tape: tape, index: key + 1) }
-                        key = Int(tape.nodes[key + 1].next)
                     }
                 }
             }
@@ -143,16 +140,20 @@ public final class JSONTape: Sendable {
 
         /// An object's fields in the order written; nil when this is no object.
         public var fields: [(name: String, value: Element)]? {
-            let node = node
             guard node.kind == .object else { return nil }
             var fields: [(name: String, value: Element)] = []
             fields.reserveCapacity(Int(node.count))
+            forEachName { key in fields.append((Element(tape: tape, index: key).text ?? "", Element(tape: tape, index: key + 1))) }
+            return fields
+        }
+
+        /// Calls `body` with the node index of each of an object's names, in order; its value is the node after it.
+        private func forEachName(_ body: (Int) -> Void) {
             var key = index + 1
             for _ in 0..<node.count {
-                fields.append((Element(tape: tape, index: key).text ?? "", Element(tape: tape, index: key + 1)))
+                body(key)
                 key = Int(tape.nodes[key + 1].next)
             }
-            return fields
         }
 
         /// This value and all it holds as a `JSONValue`.

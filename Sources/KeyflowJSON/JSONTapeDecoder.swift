@@ -24,7 +24,6 @@ private struct TapeDecoder: Decoder {
     /// (Compared by identity: most calls are not specialized, and a cast of `T.self` is a search at run time.)
     static func read<T: Decodable>(_ type: T.Type, from value: JSONTape.Element) throws -> T {
         if T.self == String.self { return try string(value) as! T }
-        if T.self == JSONValue.self { return value.value as! T }
         if T.self == UUID.self {
             guard let id = UUID(text: try string(value)) else { throw mismatch(T.self, value, "a UUID") }
             return id as! T

@@ -19,7 +19,7 @@ struct JourneyBenchmark {
         /// The same callbacks once more, sent at the target's rate (`targetCallbackRate`) instead of as fast
         /// as they are answered: the latency a caller sees at that rate, without the queue of 64 callbacks
         /// always waiting that the unpaced run builds.
-        var pacedCallbacks: LoadLoop.Result
+        var callbacksAtTargetRate: LoadLoop.Result
         /// From the first callback sent to the last verification applied.
         var verificationsPerSecond: Double
         /// From a callback sent to its flow's next action showing as active on the flow's event stream.
@@ -70,7 +70,7 @@ struct JourneyBenchmark {
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
-            repeatedCallbacks: repeats, cpuMicrosecondsPerRepeatedCallback: repeatCPU * 1_000_000 / Double(flows), pacedCallbacks: paced,
+            repeatedCallbacks: repeats, cpuMicrosecondsPerRepeatedCallback: repeatCPU * 1_000_000 / Double(flows), callbacksAtTargetRate: paced,
             verificationsPerSecond: verified.perSecond, completion: verified.completion,
             cpuMillisecondsPerVerification: verified.serverCPU * 1000 / Double(flows),
             generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows),

@@ -92,7 +92,7 @@ struct StoreRun {
                 store: engine.name, startToReadyMs: milliseconds(server.startToReady), idleResidentMiB: idle,
                 flowsStarted: .init(figures.flowsStarted), verificationsStarted: .init(figures.verificationsStarted),
                 callbacksAccepted: .init(figures.callbacks), repeatedCallbacksAccepted: .init(figures.repeatedCallbacks),
-                callbacksAtTargetRate: .init(figures.pacedCallbacks),
+                callbacksAtTargetRate: .init(figures.callbacksAtTargetRate),
                 cpuMicrosecondsPerRepeatedCallback: figures.cpuMicrosecondsPerRepeatedCallback,
                 verificationsCompletedPerSecond: figures.verificationsPerSecond,
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
