@@ -1,5 +1,4 @@
 import Foundation
-import KeyflowJSON
 import SQLKit
 
 /// A Jumio callback as stored in the durable inbox.
@@ -8,6 +7,8 @@ public struct StoredCallback: Sendable, Equatable {
     public var attemptID: UUID
     public var receivedAt: Date
     public var body: String
+    public var statusHint: String?
+    public var remoteAddress: String?
     public var processedAt: Date?
 }
 
@@ -107,8 +108,8 @@ extension StoreSession {
 
     /// PostgreSQL's form of `storeCallbacks`: the attempts' state, the callbacks and their jobs in one round
     /// trip. Every part of a `WITH` sees the same snapshot, so a callback is stored as dealt with exactly when
-    /// its attempt's job is not queued. The rows go as two JSON values, so the statement's text is the same for
-    /// every batch (prepared once) and a batch of 256 is two values to bind, not thousands.
+    /// its attempt's job is not queued. The rows go as one array per column (`TextArray`), so the statement's
+    /// text is the same for every batch (prepared once) and a batch of 256 is a few values to bind, not thousands.
     private func storeCallbacksInOneStatement(
         _ callbacks: [NewCallback], _ jobs: [(attemptID: UUID, job: UniqueJob)], at now: Date
     ) async throws -> StoredCallbacks {
@@ -121,8 +122,10 @@ extension StoreSession {
         for row in try await sql.raw(
             """
             WITH arrival AS (
-                SELECT * FROM json_to_recordset(\(bind: Self.rows(of: callbacks))::json)
-                    AS arrival (arrival_order int, attempt_id text, remote_address text, body text, status_hint text)),
+                SELECT * FROM unnest(
+                    \(bind: TextArray(callbacks.map(\.attemptID.key))), \(bind: TextArray(callbacks.map(\.remoteAddress))),
+                    \(bind: TextArray(callbacks.map(\.body))), \(bind: TextArray(callbacks.map(\.statusHint))))
+                    WITH ORDINALITY AS arrival (attempt_id, remote_address, body, status_hint, arrival_order)),
             targets AS (
                 SELECT target.id, target.open FROM (SELECT DISTINCT attempt_id FROM arrival) AS wanted
                 CROSS JOIN LATERAL (
@@ -138,9 +141,12 @@ extension StoreSession {
                                   created_at, updated_at)
                 SELECT job.id, job.queue, job.payload, 'queued', 0, job.max_attempts, job.run_at, job.unique_key,
                        job.request_id, \(bind: now.seconds), \(bind: now.seconds)
-                FROM json_to_recordset(\(bind: try Self.rows(of: jobs))::json)
-                    AS job (attempt_id text, id text, queue text, payload text, max_attempts int, run_at float8,
-                            unique_key text, request_id text)
+                FROM unnest(
+                    \(bind: TextArray(jobs.map(\.attemptID.key))), \(bind: TextArray(jobs.map { _ in UUID.random().key })),
+                    \(bind: TextArray(jobs.map(\.job.queue))), \(bind: TextArray(jobs.map(\.job.payload))),
+                    \(bind: jobs.map(\.job.maxAttempts)), \(bind: jobs.map(\.job.runAt.seconds)),
+                    \(bind: TextArray(jobs.map(\.job.uniqueKey))), \(bind: TextArray(jobs.map(\.job.requestID))))
+                    AS job (attempt_id, id, queue, payload, max_attempts, run_at, unique_key, request_id)
                 WHERE job.attempt_id IN (SELECT id FROM targets WHERE open = 1)
                 ON CONFLICT (unique_key) DO NOTHING
                 RETURNING unique_key)
@@ -155,59 +161,6 @@ extension StoreSession {
             }
         }
         return stored
-    }
-
-    /// The callbacks as a JSON array of rows for `json_to_recordset`; a field left out reads as NULL.
-    private static func rows(of callbacks: [NewCallback]) -> String {
-        var json = JSONText()
-        json.beginArray()
-        for (index, callback) in callbacks.enumerated() {
-            json.beginObject()
-            json.key("arrival_order")
-            json.integer(index)
-            json.key("attempt_id")
-            json.string(callback.attemptID.key)
-            json.key("body")
-            json.string(callback.body)
-            if let remoteAddress = callback.remoteAddress {
-                json.key("remote_address")
-                json.string(remoteAddress)
-            }
-            if let statusHint = callback.statusHint {
-                json.key("status_hint")
-                json.string(statusHint)
-            }
-            json.endObject()
-        }
-        json.endArray()
-        return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    /// The jobs as a JSON array of rows for `json_to_recordset`, each with a new id.
-    private static func rows(of jobs: [(attemptID: UUID, job: UniqueJob)]) throws -> String {
-        var json = JSONText()
-        json.beginArray()
-        for (attemptID, job) in jobs {
-            json.beginObject()
-            for (name, value) in [
-                ("attempt_id", attemptID.key), ("id", UUID.random().key), ("queue", job.queue), ("payload", job.payload),
-                ("unique_key", job.uniqueKey),
-            ] {
-                json.key(name)
-                json.string(value)
-            }
-            if let requestID = job.requestID {
-                json.key("request_id")
-                json.string(requestID)
-            }
-            json.key("max_attempts")
-            json.integer(job.maxAttempts)
-            json.key("run_at")
-            try json.number(job.runAt.seconds)
-            json.endObject()
-        }
-        json.endArray()
-        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     /// Marks every stored callback of this attempt as dealt with.
@@ -228,6 +181,8 @@ extension StoreSession {
             StoredCallback(
                 id: try row.decode(column: "id", as: Int64.self), attemptID: try row.uuid("attempt_id"),
                 receivedAt: try row.date("received_at"), body: try row.decode(column: "body", as: String.self),
+                statusHint: try row.decode(column: "status_hint", as: String?.self),
+                remoteAddress: try row.decode(column: "remote_address", as: String?.self),
                 processedAt: try row.optionalDate("processed_at"))
         }
     }

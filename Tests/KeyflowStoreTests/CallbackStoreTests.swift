@@ -72,6 +72,39 @@ struct CallbackStoreTests {
         }
     }
 
+    @Test(
+        "every field of a callback and its job is stored as it came: quotes, backslashes, other scripts, a missing sender or status",
+        arguments: TestStores.configurations)
+    func storedAsTheyCame(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            let flow = try await seed.storedFlow(in: store)
+            let attempt = seed.attempt(of: flow)
+            try await store.write { try await $0.insertAttempt(attempt, callbackToken: "fields-\(attempt.id)") }
+            let body = #"{"note": "say \"hi\" \\ ok", "name": "Zoë 山田 🙂", "tab": "\t"}"# + "\n'; DROP TABLE jobs; --"
+            let key = "\(attempt.id):fields"
+            let job = UniqueJob(
+                queue: "jumio.verification", payload: "job \(key) \u{1F642} \"quoted\"", runAt: seed.now, uniqueKey: key,
+                requestID: "request-\(attempt.id)")
+            let batch = [
+                NewCallback(attemptID: attempt.id, body: body, statusHint: nil, remoteAddress: nil, job: job),
+                NewCallback(attemptID: attempt.id, body: "", statusHint: "PROCESSED", remoteAddress: "2001:db8::1"),
+            ]
+            let stored = try await Self.store(batch, in: store, at: seed.now)
+            #expect(stored.queued == [key])
+            let (callbacks, jobs) = try await store.read { db in
+                (try await db.callbacks(of: attempt.id), try await db.jobs(queue: "jumio.verification").filter { $0.payload.contains(key) })
+            }
+            #expect(callbacks.map(\.body) == [body, ""])
+            #expect(callbacks.map(\.statusHint) == [nil, "PROCESSED"])
+            #expect(callbacks.map(\.remoteAddress) == [nil, "2001:db8::1"])
+            #expect(jobs.map(\.payload) == [job.payload])
+            #expect(jobs.map(\.requestID) == [job.requestID])
+            #expect(jobs.map(\.maxAttempts) == [job.maxAttempts])
+            #expect(jobs.map(\.runAt) == [seed.now])
+        }
+    }
+
     /// A callback whose body is its news, with the job it would queue.
     private static func callback(_ attemptID: UUID, _ news: String, at now: Date) -> NewCallback {
         let key = "\(attemptID):\(news)"
