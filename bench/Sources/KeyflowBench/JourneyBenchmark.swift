@@ -64,9 +64,11 @@ struct JourneyBenchmark {
         let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
         let repeatCPU = try server.end(repeatPhase, operations: flows)
         try Self.require(repeats, "repeating callbacks")
+        let pacedPhase = try server.begin("callbacks-paced")
         let paced = await LoadLoop(count: flows, concurrency: 4 * concurrency, perSecond: Self.targetCallbackRate).run { index in
             try await deliver(callbacks[index])
         }
+        try server.end(pacedPhase, operations: flows)
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
