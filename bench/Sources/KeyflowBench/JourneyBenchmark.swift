@@ -64,10 +64,14 @@ struct JourneyBenchmark {
         let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
         let repeatCPU = try server.end(repeatPhase, operations: flows)
         try Self.require(repeats, "repeating callbacks")
-        let pacedPhase = try server.begin("callbacks-paced")
-        let paced = await LoadLoop(count: flows, concurrency: 4 * concurrency, perSecond: Self.targetCallbackRate).run { index in
-            try await deliver(callbacks[index])
+        let requests = try callbacks.map { callback in
+            PacedSender.Request(
+                head: api.plain.head(.POST, try api.plain.path(of: callback.url), headers: Self.callbackHeaders, contentLength: callback.body.count),
+                body: ByteBuffer(bytes: callback.body))
         }
+        let sender = try await PacedSender(http: api.plain, requests: requests, perSecond: Self.targetCallbackRate, inFlight: 4 * concurrency)
+        let pacedPhase = try server.begin("callbacks-paced")
+        let paced = try await sender.run()
         try server.end(pacedPhase, operations: flows)
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(
@@ -154,10 +158,13 @@ struct JourneyBenchmark {
         )
     }
 
+    /// The headers Jumio's callbacks come with.
+    private static let callbackHeaders = [("Content-Type", "application/json"), ("User-Agent", "Jumio Callback")]
+
     private func deliver(_ callback: HeldCallback) async throws {
         let response = try await api.plain.send(
             .POST, try api.plain.path(of: callback.url),
-            headers: [("Content-Type", "application/json"), ("User-Agent", "Jumio Callback")],
+            headers: Self.callbackHeaders,
             body: ByteBuffer(bytes: callback.body))
         guard response.status == 200 else { throw KeyflowAPI.Failure(description: "callback answered \(response.status)") }
     }

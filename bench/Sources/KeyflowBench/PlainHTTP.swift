@@ -35,10 +35,7 @@ final class PlainHTTP: Sendable {
     func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil) async throws
         -> Response
     {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
-        head.headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+        let head = self.head(method, path, headers: headers, contentLength: body?.readableBytes ?? 0)
         let connection = try await connection()
         do {
             let response = try await connection.send(head, body: body)
@@ -50,6 +47,20 @@ final class PlainHTTP: Sendable {
         }
     }
 
+    /// A request's head for this server.
+    func head(_ method: HTTPMethod, _ path: String, headers: [(String, String)], contentLength: Int) -> HTTPRequestHead {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: "\(host):\(port)")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        head.headers.add(name: "Content-Length", value: String(contentLength))
+        return head
+    }
+
+    /// A new connection on `loop`, for a sender that stays on that loop (`PacedSender`).
+    func open(on loop: any EventLoop) -> EventLoopFuture<PlainConnection> {
+        PlainConnection.open(host: host, port: port, on: loop)
+    }
+
     /// An idle connection still open (those the server closed meanwhile are dropped), or a new one.
     private func connection() async throws -> PlainConnection {
         let reused = idle.withLock { idle -> PlainConnection? in
@@ -59,7 +70,7 @@ final class PlainHTTP: Sendable {
             return nil
         }
         if let reused { return reused }
-        return try await PlainConnection.open(host: host, port: port)
+        return try await PlainConnection.open(host: host, port: port, on: MultiThreadedEventLoopGroup.singleton).get()
     }
 
     /// The path of `url` when it is one of this server's, for a request made from a full address.
@@ -77,7 +88,7 @@ final class PlainHTTP: Sendable {
 }
 
 /// One connection with its response reader.
-private final class PlainConnection: Sendable {
+final class PlainConnection: Sendable {
     let channel: any Channel
     private let reader: ResponseReader
 
@@ -86,31 +97,34 @@ private final class PlainConnection: Sendable {
         self.reader = reader
     }
 
-    static func open(host: String, port: Int) async throws -> PlainConnection {
+    static func open(host: String, port: Int, on group: any EventLoopGroup) -> EventLoopFuture<PlainConnection> {
         let reader = ResponseReader()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        return ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(reader)
                 }
             }
-            .connect(host: host, port: port).get()
-        return PlainConnection(channel: channel, reader: reader)
+            .connect(host: host, port: port)
+            .map { PlainConnection(channel: $0, reader: reader) }
     }
 
     func send(_ head: HTTPRequestHead, body: ByteBuffer?) async throws -> PlainHTTP.Response {
+        try await channel.eventLoop.flatSubmit { self.sendOnLoop(head, body: body) }.get()
+    }
+
+    /// Sends from the connection's own event loop, where the answer arrives too.
+    func sendOnLoop(_ head: HTTPRequestHead, body: ByteBuffer?) -> EventLoopFuture<PlainHTTP.Response> {
+        channel.eventLoop.preconditionInEventLoop()
+        // Closed since it was taken: nothing would ever answer.
+        guard channel.isActive else { return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
         let promise = channel.eventLoop.makePromise(of: PlainHTTP.Response.self)
-        let (channel, reader) = (self.channel, self.reader)
-        channel.eventLoop.execute {
-            // Closed since it was taken: nothing would ever answer.
-            guard channel.isActive else { return promise.fail(ChannelError.ioOnClosedChannel) }
-            reader.expect(promise)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        }
-        return try await promise.futureResult.get()
+        reader.expect(promise)
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        return promise.futureResult
     }
 }
 
