@@ -15,7 +15,6 @@ struct PacedSender {
         var body: ByteBuffer
     }
 
-    let perSecond: Double
     private let lanes: [Lane]
 
     static let tick = TimeAmount.milliseconds(1)
@@ -34,7 +33,6 @@ struct PacedSender {
             lanes.append(
                 Lane(http: http, loop: loop, share: share, requests: requests, connections: connections, perSecond: perSecond))
         }
-        self.perSecond = perSecond
         self.lanes = lanes
     }
 
@@ -106,7 +104,9 @@ private final class Lane: @unchecked Sendable {
     }
 
     func close() {
-        for connection in connections { connection.channel.close(promise: nil) }
+        loop.execute {
+            for connection in self.connections { connection.channel.close(promise: nil) }
+        }
     }
 
     private func dueTime(_ index: Int) -> NIODeadline {
@@ -154,15 +154,29 @@ private final class Lane: @unchecked Sendable {
         outcome.firstError = outcome.firstError ?? error
     }
 
-    /// A connection that failed is closed and another opened in its place, so the rest still goes out.
+    /// A connection that failed is closed and another opened in its place, so the rest still goes out. When
+    /// none can be opened and none is left, the requests not sent yet fail rather than wait forever.
     private func replace(_ broken: PlainConnection) {
         broken.channel.close(promise: nil)
         connections.removeAll { $0 === broken }
         guard sent < share.count else { return }
-        http.open(on: loop).whenSuccess { connection in
-            self.connections.append(connection)
-            self.idle.append(connection)
-            self.sendWhatCan()
+        http.open(on: loop).whenComplete { result in
+            switch result {
+            case .success(let connection):
+                self.connections.append(connection)
+                self.idle.append(connection)
+                self.sendWhatCan()
+            case .failure(let error) where self.connections.isEmpty:
+                let unsent = self.share.count - self.sent
+                (self.due, self.sent) = (self.share.count, self.share.count)
+                self.ticking?.cancel()
+                self.fail("\(error)")
+                self.outcome.failures += unsent - 1
+                self.answered += unsent
+                if self.answered == self.share.count { self.finished.succeed(self.outcome) }
+            case .failure:
+                break
+            }
         }
     }
 }
