@@ -74,7 +74,7 @@ struct CallbackStoreTests {
 
     @Test(
         "every field of a callback and its job is stored as it came: quotes, backslashes, other scripts, a missing sender or status",
-        arguments: TestStores.configurations)
+        arguments: TestStores.configurationsAndUnprepared)
     func storedAsTheyCame(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in
             let seed = Seed()

@@ -13,6 +13,15 @@ enum TestStores {
         return list
     }
 
+    /// The engines, and PostgreSQL once more with its statements unprepared (as behind a pooler in transaction
+    /// mode), where PostgresKit rather than Keyflow's prepared statements turns the bound values into bytes.
+    static var configurationsAndUnprepared: [StoreConfiguration] {
+        configurations + configurations.compactMap { configuration in
+            guard case .postgres(let url, let perLoop, _) = configuration else { return nil }
+            return .postgres(url: url, maxConnectionsPerEventLoop: perLoop, preparedStatements: false)
+        }
+    }
+
     /// Each engine on a database of its own, for a test whose writes or deletes reach beyond its own rows.
     static func configurationsAlone() throws -> [StoreConfiguration] {
         [.sqliteInMemory] + [try postgresAlone()].compactMap { $0 }

@@ -38,6 +38,7 @@ struct PacedSender {
 
     /// Sends every request once, request `i` due `i / perSecond` seconds from now; closes the connections.
     func run() async throws -> LoadLoop.Result {
+        defer { for lane in lanes { lane.close() } }
         let start = NIODeadline.now()
         var samples: [Double] = []
         var failures = 0
@@ -49,7 +50,6 @@ struct PacedSender {
             firstError = firstError ?? outcome.firstError
         }
         let elapsed = Duration.nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds - start.uptimeNanoseconds))
-        for lane in lanes { lane.close() }
         return LoadLoop.Result(latencies: Latencies(samples), elapsed: elapsed, failures: failures, firstError: firstError)
     }
 }
