@@ -60,18 +60,16 @@ struct JourneyBenchmark {
         let verified = try await deliverAndFollow(callbacks, flowIDs: started.map(\.flowID), watchingAs: client)
         // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
         // again times acceptance with no verification work beside it.
+        let requests = try callbackRequests(callbacks)
+        let repeatSender = try await LoopSender(http: api.plain, requests: requests, pace: .asAnswered, inFlight: concurrency)
         let repeatPhase = try server.begin("callbacks-alone")
-        let repeats = await LoadLoop(count: flows, concurrency: concurrency).run { index in try await deliver(callbacks[index]) }
+        let repeats = try await repeatSender.run().result
         let repeatCPU = try server.end(repeatPhase, operations: flows)
         try Self.require(repeats, "repeating callbacks")
-        let requests = try callbacks.map { callback in
-            PacedSender.Request(
-                head: api.plain.head(.POST, try api.plain.path(of: callback.url), headers: Self.callbackHeaders, contentLength: callback.body.count),
-                body: ByteBuffer(bytes: callback.body))
-        }
-        let sender = try await PacedSender(http: api.plain, requests: requests, perSecond: Self.targetCallbackRate, inFlight: 4 * concurrency)
+        let pacedSender = try await LoopSender(
+            http: api.plain, requests: requests, pace: .perSecond(Self.targetCallbackRate), inFlight: 4 * concurrency)
         let pacedPhase = try server.begin("callbacks-paced")
-        let paced = try await sender.run()
+        let paced = try await pacedSender.run().result
         try server.end(pacedPhase, operations: flows)
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(
@@ -129,17 +127,15 @@ struct JourneyBenchmark {
         let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
         let watchers = try await EventStreams.open(
             client, flowIDs: watchedIndices.map { flowIDs[$0] }, marker: EventStreams.kind("actionAssigned"))
-        let sent = Mutex([ContinuousClock.Instant?](repeating: nil, count: flows))
+        let sender = try await LoopSender(http: api.plain, requests: try callbackRequests(callbacks), pace: .asAnswered, inFlight: concurrency)
         let processedBefore = try await processedCallbacks()
         let phase = try server.begin("verifying")
         let generatorBefore = processCPUSeconds("self")
         let databaseBefore = measuresLocalPostgres ? localPostgresCPUSeconds() : nil
         let clock = ContinuousClock()
         let started = clock.now
-        let accepted = await LoadLoop(count: flows, concurrency: concurrency).run { index in
-            sent.withLock { $0[index] = clock.now }
-            try await deliver(callbacks[index])
-        }
+        let delivered = try await sender.run()
+        let accepted = delivered.result
         try Self.require(accepted, "delivering callbacks")
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
@@ -147,9 +143,8 @@ struct JourneyBenchmark {
         let databaseCPU = databaseBefore.map { localPostgresCPUSeconds() - $0 }
         let serverCPU = try server.end(phase, operations: flows)
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
-        let sentAt = sent.withLock { $0 }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
-            guard let arrival, let start = sentAt[index] else { return nil }
+            guard let arrival, let start = delivered.sentAt[index] else { return nil }
             return milliseconds(arrival - start)
         }
         return (
@@ -161,12 +156,14 @@ struct JourneyBenchmark {
     /// The headers Jumio's callbacks come with.
     private static let callbackHeaders = [("Content-Type", "application/json"), ("User-Agent", "Jumio Callback")]
 
-    private func deliver(_ callback: HeldCallback) async throws {
-        let response = try await api.plain.send(
-            .POST, try api.plain.path(of: callback.url),
-            headers: Self.callbackHeaders,
-            body: ByteBuffer(bytes: callback.body))
-        guard response.status == 200 else { throw KeyflowAPI.Failure(description: "callback answered \(response.status)") }
+    /// The callbacks as the generator's event loops send them (`LoopSender`).
+    private func callbackRequests(_ callbacks: [HeldCallback]) throws -> [LoopSender.Request] {
+        try callbacks.map { callback in
+            LoopSender.Request(
+                head: api.plain.head(
+                    .POST, try api.plain.path(of: callback.url), headers: Self.callbackHeaders, contentLength: callback.body.count),
+                body: ByteBuffer(bytes: callback.body))
+        }
     }
 
     private func makeClient(_ admin: KeyflowAPI) async throws -> (KeyflowAPI, String) {

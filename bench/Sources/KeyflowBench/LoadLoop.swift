@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Runs `count` operations with `concurrency` of them in flight at any time, as fast as they complete, and
-/// times each one. (`PacedSender` sends at a fixed rate instead.)
+/// times each one. (`LoopSender` sends from the event loops instead, for the requests that must cost the generator least.)
 struct LoadLoop {
     struct Result: Sendable {
         var latencies: Latencies

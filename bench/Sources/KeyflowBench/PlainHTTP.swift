@@ -2,10 +2,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// Keep-alive HTTP/1.1 connections to the server under test for the generator's hot loops (Jumio's callbacks
-/// and `/health`), one request at a time on each, written and read on its event loop.
+/// and `/health`, sent by `LoopSender`), one request at a time on each, written and read on its event loop.
 ///
 /// AsyncHTTPClient's pool, request state machines and task hand-offs cost the generator ≈ 170–190 µs of CPU
 /// per callback, about as much as the server spends accepting it — on the same two cores, so the generator
@@ -20,7 +19,6 @@ final class PlainHTTP: Sendable {
     let base: String
     private let host: String
     private let port: Int
-    private let idle = Mutex<[PlainConnection]>([])
 
     init(base: String) throws {
         guard let url = URLComponents(string: base), let host = url.host, let port = url.port else {
@@ -29,22 +27,6 @@ final class PlainHTTP: Sendable {
         self.base = base
         self.host = host
         self.port = port
-    }
-
-    /// Sends a request on an idle connection (a new one when none is idle) and answers the whole response.
-    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil) async throws
-        -> Response
-    {
-        let head = self.head(method, path, headers: headers, contentLength: body?.readableBytes ?? 0)
-        let connection = try await connection()
-        do {
-            let response = try await connection.send(head, body: body)
-            idle.withLock { $0.append(connection) }
-            return response
-        } catch {
-            connection.channel.close(promise: nil)
-            throw error
-        }
     }
 
     /// A request's head for this server.
@@ -56,21 +38,9 @@ final class PlainHTTP: Sendable {
         return head
     }
 
-    /// A new connection on `loop`, for a sender that stays on that loop (`PacedSender`).
+    /// A new connection on `loop`, for a sender that stays on that loop (`LoopSender`).
     func open(on loop: any EventLoop) -> EventLoopFuture<PlainConnection> {
         PlainConnection.open(host: host, port: port, on: loop)
-    }
-
-    /// An idle connection still open (those the server closed meanwhile are dropped), or a new one.
-    private func connection() async throws -> PlainConnection {
-        let reused = idle.withLock { idle -> PlainConnection? in
-            while let connection = idle.popLast() {
-                if connection.channel.isActive { return connection }
-            }
-            return nil
-        }
-        if let reused { return reused }
-        return try await PlainConnection.open(host: host, port: port, on: MultiThreadedEventLoopGroup.singleton).get()
     }
 
     /// The path of `url` when it is one of this server's, for a request made from a full address.
@@ -80,10 +50,6 @@ final class PlainHTTP: Sendable {
             throw KeyflowAPI.Failure(description: "\(url) is not an address of \(base)")
         }
         return components.percentEncodedPath + (components.percentEncodedQuery.map { "?\($0)" } ?? "")
-    }
-
-    func close() {
-        for connection in idle.withLock({ $0 }) { connection.channel.close(promise: nil) }
     }
 }
 
@@ -108,10 +74,6 @@ final class PlainConnection: Sendable {
             }
             .connect(host: host, port: port)
             .map { PlainConnection(channel: $0, reader: reader) }
-    }
-
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?) async throws -> PlainHTTP.Response {
-        try await channel.eventLoop.flatSubmit { self.sendOnLoop(head, body: body) }.get()
     }
 
     /// Sends from the connection's own event loop, where the answer arrives too.

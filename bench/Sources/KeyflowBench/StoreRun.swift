@@ -60,7 +60,6 @@ struct StoreRun {
         try await Task.sleep(for: .seconds(1))
         let idle = server.memory.resident
         let api = try KeyflowAPI(http: http, base: server.base)
-        defer { api.plain.close() }
         do {
             let journey = try await JourneyBenchmark(
                 api: api, server: server, sandbox: sandbox, flows: scale.flows, concurrency: scale.concurrency,
@@ -71,11 +70,12 @@ struct StoreRun {
                 admin: journey.admin, client: journey.client, server: server, flowID: journey.sampleFlowID,
                 clients: scale.sseClients, messages: scale.sseMessages
             ).run()
+            let healthRequest = LoopSender.Request(head: api.plain.head(.GET, "/health", headers: [], contentLength: 0))
+            let healthSender = try await LoopSender(
+                http: api.plain, requests: Array(repeating: healthRequest, count: scale.healthRequests), pace: .asAnswered,
+                inFlight: scale.concurrency)
             let healthPhase = try server.begin("health")
-            let health = await LoadLoop(count: scale.healthRequests, concurrency: scale.concurrency).run { _ in
-                let status = try await api.plain.send(.GET, "/health").status
-                guard status == 200 else { throw KeyflowAPI.Failure(description: "/health answered \(status)") }
-            }
+            let health = try await healthSender.run().result
             let healthCPU = try server.end(healthPhase, operations: scale.healthRequests)
             let peak = server.memory.peak
             server.stop()

@@ -2,26 +2,40 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Sends requests at a fixed rate from the generator's event loops themselves: request `i` is due `i /
-/// perSecond` seconds after the start, goes out when a tick of its loop finds it due and one of the loop's
-/// connections idle, and is timed from when it was due, so a wait — for the tick, for a connection — counts.
+/// Sends requests from the generator's event loops themselves, each loop with its share of the requests
+/// (every `loops`-th) and of the connections, one request at a time on each connection. Paced at a fixed
+/// rate, request `i` is due `i / perSecond` seconds after the start, goes out when a tick of its loop finds it
+/// due and a connection idle, and is timed from when it was due, so a wait — for the tick, for a connection —
+/// counts. As fast as answered, every request is due at the start and is timed from when it went out.
 ///
-/// With a Swift task per request (woken by a timer or a pacer, handing the request to the event loop and
-/// waiting for the answer back) the generator spent ≈ 100 µs of CPU per paced callback, twice what it spends
-/// unpaced, on the two cores the server uses too. Here a request and its answer never leave the loop.
-struct PacedSender {
+/// With a Swift task per request (handing the request to the event loop and waiting for the answer back) the
+/// generator spent ≈ 100 µs of CPU per paced callback and ≈ 140 µs per unpaced one, on the two cores the
+/// server uses too. Here a request and its answer never leave the loop.
+struct LoopSender {
     struct Request: Sendable {
         var head: HTTPRequestHead
-        var body: ByteBuffer
+        var body: ByteBuffer?
+    }
+
+    enum Pace: Sendable {
+        case perSecond(Double)
+        case asAnswered
+    }
+
+    struct Run: Sendable {
+        var result: LoadLoop.Result
+        /// When each request went out (by its index), for times measured from there to something else.
+        var sentAt: [ContinuousClock.Instant?]
     }
 
     private let lanes: [Lane]
+    private let count: Int
 
     static let tick = TimeAmount.milliseconds(1)
 
     /// Opens the connections (`inFlight` of them, the most requests waiting for an answer at once, shared
     /// among the loops) before anything is timed.
-    init(http: PlainHTTP, requests: [Request], perSecond: Double, inFlight: Int) async throws {
+    init(http: PlainHTTP, requests: [Request], pace: Pace, inFlight: Int) async throws {
         let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         var lanes: [Lane] = []
         for (index, loop) in loops.enumerated() {
@@ -30,44 +44,50 @@ struct PacedSender {
             for _ in 0..<min(max(1, inFlight / loops.count), share.count) {
                 connections.append(try await http.open(on: loop).get())
             }
-            lanes.append(
-                Lane(http: http, loop: loop, share: share, requests: requests, connections: connections, perSecond: perSecond))
+            lanes.append(Lane(http: http, loop: loop, share: share, requests: requests, connections: connections, pace: pace))
         }
         self.lanes = lanes
+        count = requests.count
     }
 
-    /// Sends every request once, request `i` due `i / perSecond` seconds from now; closes the connections.
-    func run() async throws -> LoadLoop.Result {
+    /// Sends every request once, from now; closes the connections.
+    func run() async throws -> Run {
         defer { for lane in lanes { lane.close() } }
         let start = NIODeadline.now()
         var samples: [Double] = []
         var failures = 0
         var firstError: String?
-        for finished in lanes.map({ $0.start(at: start) }) {
+        var sentAt = [ContinuousClock.Instant?](repeating: nil, count: count)
+        for (lane, finished) in zip(lanes, lanes.map({ $0.start(at: start) })) {
             let outcome = try await finished.get()
             samples += outcome.samples
             failures += outcome.failures
             firstError = firstError ?? outcome.firstError
+            for (position, instant) in outcome.sentAt.enumerated() { sentAt[lane.share[position]] = instant }
         }
         let elapsed = Duration.nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds - start.uptimeNanoseconds))
-        return LoadLoop.Result(latencies: Latencies(samples), elapsed: elapsed, failures: failures, firstError: firstError)
+        return Run(
+            result: LoadLoop.Result(latencies: Latencies(samples), elapsed: elapsed, failures: failures, firstError: firstError),
+            sentAt: sentAt)
     }
 }
 
-/// One event loop's share of the requests (every `loops`-th), its connections and its clock tick. Touched
-/// only on its loop once started.
+/// One event loop's share of the requests, its connections and, when paced, its clock tick. Touched only on
+/// its loop once started.
 private final class Lane: @unchecked Sendable {
     struct Outcome: Sendable {
         var samples: [Double]
         var failures: Int
         var firstError: String?
+        /// By position in the share.
+        var sentAt: [ContinuousClock.Instant?]
     }
 
+    let share: [Int]
     private let http: PlainHTTP
     private let loop: any EventLoop
-    private let share: [Int]
-    private let requests: [PacedSender.Request]
-    private let perSecond: Double
+    private let requests: [LoopSender.Request]
+    private let pace: LoopSender.Pace
     private var idle: [PlainConnection]
     private var connections: [PlainConnection]
     private var start = NIODeadline.now()
@@ -75,13 +95,13 @@ private final class Lane: @unchecked Sendable {
     private var due = 0
     private var sent = 0
     private var answered = 0
-    private var outcome = Outcome(samples: [], failures: 0)
+    private var outcome: Outcome
     private var ticking: RepeatedTask?
     private let finished: EventLoopPromise<Outcome>
 
     init(
-        http: PlainHTTP, loop: any EventLoop, share: [Int], requests: [PacedSender.Request], connections: [PlainConnection],
-        perSecond: Double
+        http: PlainHTTP, loop: any EventLoop, share: [Int], requests: [LoopSender.Request], connections: [PlainConnection],
+        pace: LoopSender.Pace
     ) {
         self.http = http
         self.loop = loop
@@ -89,8 +109,9 @@ private final class Lane: @unchecked Sendable {
         self.requests = requests
         self.idle = connections
         self.connections = connections
-        self.perSecond = perSecond
+        self.pace = pace
         finished = loop.makePromise()
+        outcome = Outcome(samples: [], failures: 0, sentAt: Array(repeating: nil, count: share.count))
         outcome.samples.reserveCapacity(share.count)
     }
 
@@ -98,7 +119,13 @@ private final class Lane: @unchecked Sendable {
         loop.execute {
             self.start = start
             guard !self.share.isEmpty else { return self.finished.succeed(self.outcome) }
-            self.ticking = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: PacedSender.tick) { _ in self.tick() }
+            switch self.pace {
+            case .perSecond:
+                self.ticking = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: LoopSender.tick) { _ in self.tick() }
+            case .asAnswered:
+                self.due = self.share.count
+                self.sendWhatCan()
+            }
         }
         return finished.futureResult
     }
@@ -109,34 +136,39 @@ private final class Lane: @unchecked Sendable {
         }
     }
 
-    private func dueTime(_ index: Int) -> NIODeadline {
+    private func dueTime(_ index: Int, perSecond: Double) -> NIODeadline {
         start + .nanoseconds(Int64(Double(index) / perSecond * 1e9))
     }
 
     private func tick() {
+        guard case .perSecond(let perSecond) = pace else { return }
         let now = NIODeadline.now()
-        while due < share.count, dueTime(share[due]) <= now { due += 1 }
+        while due < share.count, dueTime(share[due], perSecond: perSecond) <= now { due += 1 }
         if due == share.count { ticking?.cancel() }
         sendWhatCan()
     }
 
     private func sendWhatCan() {
         while sent < due, let connection = idle.popLast() {
-            let index = share[sent]
+            let position = sent
             sent += 1
-            let request = requests[index]
+            let sentAt = ContinuousClock.now
+            outcome.sentAt[position] = sentAt
+            let request = requests[share[position]]
             connection.sendOnLoop(request.head, body: request.body).whenComplete { result in
-                self.answered(index, on: connection, result)
+                self.answered(position, sentAt: sentAt, on: connection, result)
             }
         }
     }
 
-    private func answered(_ index: Int, on connection: PlainConnection, _ result: Result<PlainHTTP.Response, any Error>) {
+    private func answered(
+        _ position: Int, sentAt: ContinuousClock.Instant, on connection: PlainConnection,
+        _ result: Result<PlainHTTP.Response, any Error>
+    ) {
         answered += 1
         switch result {
         case .success(let response) where response.status == 200:
-            let waited = NIODeadline.now().uptimeNanoseconds - dueTime(index).uptimeNanoseconds
-            outcome.samples.append(Double(waited) / 1e6)
+            outcome.samples.append(waited(position, sentAt: sentAt))
             idle.append(connection)
         case .success(let response):
             fail("answered \(response.status)")
@@ -147,6 +179,16 @@ private final class Lane: @unchecked Sendable {
         }
         if answered == share.count { return finished.succeed(outcome) }
         sendWhatCan()
+    }
+
+    /// Milliseconds from when the request was due (paced) or went out (as answered) until now.
+    private func waited(_ position: Int, sentAt: ContinuousClock.Instant) -> Double {
+        switch pace {
+        case .perSecond(let perSecond):
+            Double(NIODeadline.now().uptimeNanoseconds - dueTime(share[position], perSecond: perSecond).uptimeNanoseconds) / 1e6
+        case .asAnswered:
+            milliseconds(ContinuousClock.now - sentAt)
+        }
     }
 
     private func fail(_ error: String) {
