@@ -65,13 +65,17 @@ public enum JSONLiteral {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
-            if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            if needsEscape(utf8) {
                 appendEscaped(utf8, to: &output)
             } else {
                 output.append(contentsOf: utf8)
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
     private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {

@@ -63,7 +63,7 @@ extension Flow {
         text.endArray()
         text.key("variables")
         text.beginObject()
-        for (name, value) in variables { text.key(name); text.string(value) }
+        for (name, value) in variables { text.key(named: name); text.string(value) }
         text.endObject()
         text.key("status"); text.string(status.rawValue)
         text.key("actions")
@@ -313,7 +313,7 @@ extension JSONText {
     fileprivate mutating func outputs(_ outputs: [String: OutputValue]) throws {
         beginObject()
         for (name, value) in outputs {
-            key(name)
+            key(named: name)
             switch value {
             case .text(let value): string(value)
             case .number(let value): try number(value)

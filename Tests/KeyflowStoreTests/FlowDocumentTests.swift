@@ -26,7 +26,7 @@ struct FlowDocumentTests {
         jumio.resolvedDescription = "Line one"
         jumio.warnings = ["role.Client.email"]
         jumio.dueAt = now.addingTimeInterval(3 * 86_400)
-        jumio.outputs = ["decision": .text("PASSED"), "riskScore": .number(12.5), "adult": .bool(true)]
+        jumio.outputs = ["decision": .text("PASSED"), "riskScore": .number(12.5), "adult": .bool(true), "back\\slash": .text("x")]
         jumio.activatedAt = now
         jumio.completedAt = now.addingTimeInterval(61.25)
         jumio.completedBy = client
@@ -56,7 +56,7 @@ struct FlowDocumentTests {
         var flow = Flow(
             organizationID: UUID.random(), templateID: UUID.random(), name: "Onboarding \"Müller\"",
             description: "KYC", ownerID: UUID.random(), roles: ["Client"],
-            members: [FlowMember(userID: client, role: "Client")], variables: ["fund": "Alpha"],
+            members: [FlowMember(userID: client, role: "Client")], variables: ["fund": "Alpha", "a \"quoted\" name\n": "Beta"],
             actions: [jumio, form], createdAt: now)
         flow.status = .completed
         flow.completedAt = now.addingTimeInterval(120)

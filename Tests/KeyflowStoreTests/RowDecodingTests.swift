@@ -38,4 +38,34 @@ struct RowDecodingTests {
             }
         }
     }
+
+    @Test(
+        "every row of a result finds its columns by name in any order, names of one length told apart, a missing one absent",
+        arguments: TestStores.configurations)
+    func columnsByName(_ configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            try await store.read { session in
+                let rows = try await session.sql.raw(
+                    """
+                    SELECT 'a1' AS first, 'b1' AS other, NULL AS third, 1 AS number
+                    UNION ALL SELECT 'a2', 'b2', NULL, 2 ORDER BY number
+                    """
+                ).all()
+                #expect(rows.count == 2)
+                for (offset, row) in rows.enumerated() {
+                    #expect(row.allColumns == ["first", "other", "third", "number"])
+                    #expect(try row.decode(column: "number", as: Int.self) == offset + 1)
+                    #expect(try row.decode(column: "other", as: String.self) == "b\(offset + 1)")
+                    #expect(try row.decode(column: "first", as: String.self) == "a\(offset + 1)")
+                    #expect(try row.decode(column: "third", as: String?.self) == nil)
+                    #expect(try row.decodeNil(column: "third"))
+                    #expect(try !row.decodeNil(column: "other"))
+                    #expect(row.contains(column: "first"))
+                    #expect(!row.contains(column: "fourth"))
+                    #expect(try row.decodeNil(column: "fourth"))
+                    #expect(throws: (any Error).self) { try row.decode(column: "fourth", as: String.self) }
+                }
+            }
+        }
+    }
 }

@@ -168,7 +168,7 @@ struct PostgresStatements: SQLDatabase {
         // savepoint there.
         if inTransaction { try await plain("SAVEPOINT keyflow_prepare") }
         do {
-            try await statement.run(as: name, on: connection, logger: logger) { onRow(PostgresResultRow($0)) }
+            try await statement.run(as: name, on: connection, logger: logger, PostgresResultRow.rows(onRow))
             prepared.prove(statement.key)
             if inTransaction { try await plain("RELEASE SAVEPOINT keyflow_prepare") }
         } catch let error as PSQLError where Self.cannotBePrepared(error) {
@@ -194,7 +194,7 @@ struct PostgresStatements: SQLDatabase {
         _ onRow: @escaping @Sendable (any SQLRow) -> Void
     ) async throws {
         do {
-            try await statement.run(as: name, on: connection, logger: logger) { onRow(PostgresResultRow($0)) }
+            try await statement.run(as: name, on: connection, logger: logger, PostgresResultRow.rows(onRow))
         } catch let error as PSQLError where Self.resultTypeChanged(error) {
             // Another instance changed the table under a kept `SELECT *` (a rolling upgrade's migration): the
             // statement is prepared afresh, at once when no transaction was aborted by the failure.
