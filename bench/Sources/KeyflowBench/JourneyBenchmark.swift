@@ -56,11 +56,10 @@ struct JourneyBenchmark {
         let templateID = try await makeTemplate(admin)
         let (flowsStarted, started) = try await startFlows(templateID: templateID, clientID: clientID, as: admin)
         let (verificationsStarted, links) = try await startVerifications(started.map(\.actionID), as: client)
-        let callbacks = try finishJourneys(links)
-        let verified = try await deliverAndFollow(callbacks, flowIDs: started.map(\.flowID), watchingAs: client)
+        let requests = try callbackRequests(finishJourneys(links))
+        let verified = try await deliverAndFollow(requests, flowIDs: started.map(\.flowID), watchingAs: client)
         // Jumio may send a callback again; a repeat is stored but not processed twice, so sending every one
         // again times acceptance with no verification work beside it.
-        let requests = try callbackRequests(callbacks)
         let repeatSender = try await LoopSender(http: api.plain, requests: requests, pace: .asAnswered, inFlight: concurrency)
         let repeatPhase = try server.begin("callbacks-alone")
         let repeats = try await repeatSender.run().result
@@ -118,7 +117,7 @@ struct JourneyBenchmark {
 
     /// Sends every callback as fast as they are accepted and waits until each verification is applied,
     /// following the watched flows on their event streams and the server's CPU time meanwhile.
-    private func deliverAndFollow(_ callbacks: [HeldCallback], flowIDs: [String], watchingAs client: KeyflowAPI) async throws
+    private func deliverAndFollow(_ callbacks: [LoopSender.Request], flowIDs: [String], watchingAs client: KeyflowAPI) async throws
         -> (
             accepted: LoadLoop.Result, perSecond: Double, completion: Latencies, serverCPU: Double, generatorCPU: Double,
             databaseCPU: Double?
@@ -127,7 +126,7 @@ struct JourneyBenchmark {
         let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
         let watchers = try await EventStreams.open(
             client, flowIDs: watchedIndices.map { flowIDs[$0] }, marker: EventStreams.kind("actionAssigned"))
-        let sender = try await LoopSender(http: api.plain, requests: try callbackRequests(callbacks), pace: .asAnswered, inFlight: concurrency)
+        let sender = try await LoopSender(http: api.plain, requests: callbacks, pace: .asAnswered, inFlight: concurrency)
         let processedBefore = try await processedCallbacks()
         let phase = try server.begin("verifying")
         let generatorBefore = processCPUSeconds("self")
