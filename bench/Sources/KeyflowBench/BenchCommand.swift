@@ -56,6 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
                 ).run()
                 // Unbuffered, so each store's table shows as soon as it is done, also when output goes to a file.
                 FileHandle.standardOutput.write(Data((report.table() + "\n\n").utf8))
+                if smoke { try report.requireEveryArrival(watched: JourneyBenchmark.watchedIndices(flows: scale.flows, watched: scale.watched).count) }
                 reports.append(report)
             }
         } catch {

@@ -123,7 +123,7 @@ struct JourneyBenchmark {
             databaseCPU: Double?
         )
     {
-        let watchedIndices = Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
+        let watchedIndices = Self.watchedIndices(flows: flows, watched: watched)
         let watchers = try await EventStreams.open(
             client, flowIDs: watchedIndices.map { flowIDs[$0] }, marker: EventStreams.kind("actionAssigned"))
         let sender = try await LoopSender(http: api.plain, requests: callbacks, pace: .asAnswered, inFlight: concurrency)
@@ -150,6 +150,11 @@ struct JourneyBenchmark {
             accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), serverCPU, generatorCPU,
             databaseCPU
         )
+    }
+
+    /// The flows whose event stream is watched: `watched` of them (or every flow), spread over the run.
+    static func watchedIndices(flows: Int, watched: Int) -> [Int] {
+        Array(stride(from: 0, to: flows, by: max(1, flows / max(watched, 1))))
     }
 
     /// The headers Jumio's callbacks come with.

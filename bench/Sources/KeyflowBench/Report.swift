@@ -110,6 +110,16 @@ struct StoreReport: Codable, Sendable {
         ]
     }
 
+    /// What a smoke run checks besides finishing: every watched flow's completion and every push was seen on
+    /// its event stream, so a harness that stops reading the streams fails instead of printing no figures.
+    func requireEveryArrival(watched: Int) throws {
+        guard completionSamples == watched, ssePush.missing == 0 else {
+            throw KeyflowAPI.Failure(
+                description: "\(store): \(completionSamples) of \(watched) watched flows showed their completion on their "
+                    + "event stream, and \(ssePush.missing) pushes were missing")
+        }
+    }
+
     func table() -> String {
         let header = ["\(store)", "Keyflow", "machine limit", "ratio", "target"]
         let all = [header] + rows
