@@ -25,7 +25,7 @@ extension JumioSandbox {
             if let current = state.currentToken[clientID], let entry = state.tokens[current], entry.expiresAt > now {
                 return (current, Int(entry.expiresAt.timeIntervalSince(now)))
             }
-            let token = "sandbox." + UUID().uuidString.lowercased() + "." + UUID().uuidString.lowercased()
+            let token = "sandbox." + UUID().text(uppercase: false) + "." + UUID().text(uppercase: false)
             state.tokens[token] = (clientID, now.addingTimeInterval(Double(lifetime)))
             state.currentToken[clientID] = token
             return (token, lifetime)
@@ -86,16 +86,16 @@ extension JumioSandbox {
                 }
                 accountID = account.id
             } else {
-                accountID = UUID().uuidString.lowercased()
+                accountID = UUID().text(uppercase: false)
                 state.accounts[accountID] = SandboxAccount(id: accountID, executionIDs: [], deleted: false)
             }
             let execution = SandboxExecution(
-                id: UUID().uuidString.lowercased(), accountID: accountID, key: key, status: .initiated,
+                id: UUID().text(uppercase: false), accountID: accountID, key: key, status: .initiated,
                 customerInternalReference: request.customerInternalReference, userReference: request.userReference,
                 reportingCriteria: request.reportingCriteria, callbackURL: request.callbackUrl,
                 successURL: request.web?.successUrl, errorURL: request.web?.errorUrl,
-                locale: request.web?.locale ?? "en", authorizationToken: "web." + UUID().uuidString.lowercased(),
-                credentials: Capabilities.credentials(byKey: key).map { (UUID().uuidString.lowercased(), $0) },
+                locale: request.web?.locale ?? "en", authorizationToken: "web." + UUID().text(uppercase: false),
+                credentials: Capabilities.credentials(byKey: key).map { (UUID().text(uppercase: false), $0) },
                 createdAt: now, tokenExpiresAt: now.addingTimeInterval(Double(lifetime)), outcome: forced,
                 credentialWithDecision: nil, extractionOverrides: overrides)
             state.executions[execution.id] = execution

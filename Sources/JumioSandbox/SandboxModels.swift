@@ -69,7 +69,7 @@ extension SandboxExecution {
             raw[6] = raw[6] & 0x0f | 0x40
             raw[8] = raw[8] & 0x3f | 0x80
         }
-        return UUID(uuid: uuid).uuidString.lowercased()
+        return UUID(uuid: uuid).text(uppercase: false)
     }
 
     private static func fnv1a(_ text: String) -> UInt64 {
