@@ -9,8 +9,8 @@ import NIOPosix
 /// counts. As fast as answered, every request is due at the start and is timed from when it went out.
 ///
 /// With a Swift task per request (handing the request to the event loop and waiting for the answer back) the
-/// generator spent ≈ 100 µs of CPU per paced callback and ≈ 140 µs per unpaced one, on the two cores the
-/// server uses too. Here a request and its answer never leave the loop.
+/// generator spent 97–127 µs of CPU per paced callback and 63–67 µs per unpaced one, on the two cores the
+/// server uses too; here, where a request and its answer never leave the loop, 70–77 and 47–50 µs.
 struct LoopSender {
     struct Request: Sendable {
         var head: HTTPRequestHead
