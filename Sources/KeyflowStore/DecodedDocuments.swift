@@ -4,7 +4,7 @@
 /// not decoded at all.
 final class DecodedDocuments<Value: Sendable>: Sendable {
     private struct Decoded: Sendable {
-        var text: String
+        var document: DocumentBytes
         var value: Value
     }
 
@@ -16,16 +16,16 @@ final class DecodedDocuments<Value: Sendable>: Sendable {
 
     /// The value `text` decodes to: remembered if this exact text was decoded or written before, else decoded now.
     func value(id: String, text: String, decode: (String) throws -> Value) rethrows -> Value {
-        if let hit = entries[id], hit.text == text { return hit.value }
+        if let hit = entries[id], hit.document.isText(text) { return hit.value }
         let value = try decode(text)
-        remember(id: id, text: text, value: value)
+        remember(id: id, document: DocumentBytes(utf8: Array(text.utf8)), value: value)
         return value
     }
 
-    /// Remembers the text just written for `value`, which decodes back to it: the next step's read of the
+    /// Remembers the document just written for `value`, which decodes back to it: the next step's read of the
     /// record then decodes nothing. If the write never lands, the stored text differs and the entry misses.
-    func remember(id: String, text: String, value: Value) {
-        entries.remember(Decoded(text: text, value: value), for: id)
+    func remember(id: String, document: DocumentBytes, value: Value) {
+        entries.remember(Decoded(document: document, value: value), for: id)
     }
 
     var count: Int { entries.count }

@@ -9,10 +9,10 @@ import KeyflowJSON
 /// field set, and refuse to run on one that leaves a field out. A document this reader refuses is read
 /// through `Codable`, whose error names the field.
 enum FlowDocument {
-    static func encode(_ flow: Flow) throws -> String {
+    static func encode(_ flow: Flow) throws -> DocumentBytes {
         var text = JSONText()
         try flow.write(to: &text)
-        return String(decoding: text.bytes, as: UTF8.self)
+        return DocumentBytes(utf8: text.bytes)
     }
 
     static func decode(_ document: String, id: String) throws -> Flow {

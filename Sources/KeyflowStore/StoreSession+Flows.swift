@@ -83,9 +83,9 @@ extension StoreSession {
     }
 
     /// The flow's document, remembered as its decoded value for the next read.
-    private func documentRemembered(_ flow: Flow) throws -> String {
+    private func documentRemembered(_ flow: Flow) throws -> DocumentBytes {
         let document = try FlowDocument.encode(flow)
-        memory.flows.remember(id: flow.id.key, text: document, value: flow)
+        memory.flows.remember(id: flow.id.key, document: document, value: flow)
         return document
     }
 

@@ -35,10 +35,13 @@ struct DecodedDocumentsTests {
                 return text.count
             }
         }
-        cache.remember(id: "a", text: "written", value: 42)
-        #expect(read("written") == 42)
+        cache.remember(id: "a", document: DocumentBytes(utf8: Array("written ü".utf8)), value: 42)
+        #expect(read("written ü") == 42)
         #expect(decodes.withLock { $0 } == 0)
-        #expect(read("saved by someone else") == 21)
+        #expect(read("written ö") == 9, "same length, one byte apart")
         #expect(decodes.withLock { $0 } == 1)
+        cache.remember(id: "a", document: DocumentBytes(utf8: Array("written".utf8)), value: 42)
+        #expect(read("saved by someone else") == 21)
+        #expect(decodes.withLock { $0 } == 2)
     }
 }

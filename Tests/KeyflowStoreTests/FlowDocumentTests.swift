@@ -71,7 +71,7 @@ struct FlowDocumentTests {
     @Test("the document is the JSON Codable writes, and reads back equal from either")
     func sameAsCodable() throws {
         let flow = Self.everyField()
-        let document = try FlowDocument.encode(flow)
+        let document = try FlowDocument.encode(flow).text
         #expect(try DocumentEncoderTests.sameJSON(document, JSONEncoder().encode(flow)), "\(document)")
         let codableText = String(decoding: try JSONEncoder().encode(flow), as: UTF8.self)
         #expect(try Flow(document: DocumentObject(JSONTape(parsing: codableText).root)) == flow)
@@ -83,7 +83,7 @@ struct FlowDocumentTests {
     func fallback() throws {
         var flow = Self.everyField()
         flow.actions[0].verification?.attempts[0].number = 9_007_199_254_740_993
-        let document = try FlowDocument.encode(flow)
+        let document = try FlowDocument.encode(flow).text
         #expect(throws: DocumentObject.Refused.self) { try Flow(document: DocumentObject(JSONTape(parsing: document).root)) }
         #expect(try FlowDocument.decode(document, id: "f") == flow)
 

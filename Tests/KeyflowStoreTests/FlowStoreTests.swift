@@ -25,6 +25,26 @@ struct FlowStoreTests {
         }
     }
 
+    @Test("an event's data reads back as written, whatever its names and values hold", arguments: TestStores.configurations)
+    func eventData(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            try await seed.write(to: store)
+            let (flow, _) = try seed.flow()
+            let data = [
+                "reason": "plain", #"a "quoted" name"#: "back\\slash, tab\t and\nnew line", "Grüße": "日本 🎉", "": "",
+                "control": "\u{01}\u{1F}",
+            ]
+            let event = FlowEvent(kind: .message, actorID: seed.owner.id, text: "Hello", data: data, at: seed.now)
+            try await store.write { db async throws in
+                try await db.insert(flow, at: seed.now)
+                _ = try await db.append([event, FlowEvent(kind: .message, text: "no data", at: seed.now)], to: flow.id)
+            }
+            let timeline = try await store.read { try await $0.timeline(of: flow.id) }
+            #expect(timeline.map(\.event.data) == [data, [:]])
+        }
+    }
+
     @Test("an attempt reads back with its flow; closing it marks every callback about it processed", arguments: TestStores.configurations)
     func attemptWithFlow(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

@@ -40,6 +40,7 @@ struct SQLiteDirect: SQLDatabase {
         if Value.self == Int.self { return .integer(unsafeBitCast(value, to: Int.self)) }
         if Value.self == String?.self { return unsafeBitCast(value, to: String?.self).map { .text($0) } ?? .null }
         if Value.self == Double?.self { return unsafeBitCast(value, to: Double?.self).map { .float($0) } ?? .null }
+        if Value.self == DocumentBytes.self { return .text(unsafeBitCast(value, to: DocumentBytes.self).text) }
         return try encoder.encode(value)
     }
 
