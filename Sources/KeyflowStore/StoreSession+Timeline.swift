@@ -47,7 +47,7 @@ extension StoreSession {
     }
 
     /// An event's data as a JSON object written directly: `Codable` encodes a dictionary through generic
-    /// containers, ≈ 6,000 instructions an event (a verification completed writes three).
+    /// containers, ≈ 6,500 instructions an event (a verification completed writes three).
     static func eventData(_ data: [String: String]) -> DocumentBytes {
         var text = JSONText(capacity: 256)
         text.beginObject()
