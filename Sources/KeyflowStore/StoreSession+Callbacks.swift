@@ -9,6 +9,8 @@ public struct StoredCallback: Sendable, Equatable {
     public var body: String
     public var statusHint: String?
     public var remoteAddress: String?
+    /// When it was dealt with, which follows from its attempt: on arrival if the attempt was decided by then,
+    /// else when the attempt was decided; nil while the attempt is open.
     public var processedAt: Date?
 }
 
@@ -73,8 +75,8 @@ extension StoreSession {
         return targets
     }
 
-    /// Stores callbacks in order: those about an open attempt with their jobs (a job whose key is already
-    /// queued, or given earlier in the list, is left out), those about a decided attempt as dealt with. On
+    /// Stores callbacks in order, those about an open attempt with their jobs (a job whose key is already
+    /// queued, or given earlier in the list, is left out); those about a decided attempt queue nothing. On
     /// PostgreSQL it is one statement, which reads the attempts in the same snapshot it writes with.
     public func storeCallbacks(_ callbacks: [NewCallback], at now: Date) async throws -> StoredCallbacks {
         guard !callbacks.isEmpty else { return StoredCallbacks() }
@@ -89,16 +91,16 @@ extension StoreSession {
             stored.open[try row.uuid("id")] = try row.decode(column: "open", as: Int.self) != 0
         }
         let rows = callbacks.compactMap { callback -> SQLQueryString? in
-            guard let open = stored.open[callback.attemptID] else { return nil }
+            guard stored.open[callback.attemptID] != nil else { return nil }
             return """
                 (\(bind: callback.attemptID.key), \(bind: now.seconds), \(bind: callback.remoteAddress), \(bind: callback.body),
-                 \(bind: callback.statusHint), \(bind: open ? nil : now.seconds))
+                 \(bind: callback.statusHint))
                 """
         }
         guard !rows.isEmpty else { return stored }
         try await sql.raw(
             """
-            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
+            INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
             VALUES \(rows.joined(separator: ", "))
             """
         ).run()
@@ -131,9 +133,8 @@ extension StoreSession {
                 CROSS JOIN LATERAL (
                     SELECT id, open FROM verification_attempts WHERE id = wanted.attempt_id LIMIT 1) AS target),
             arrived AS (
-                INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint, processed_at)
-                SELECT arrival.attempt_id, \(bind: now.seconds), arrival.remote_address, arrival.body, arrival.status_hint,
-                       CASE WHEN targets.open = 1 THEN NULL ELSE \(bind: now.seconds) END
+                INSERT INTO jumio_callbacks (attempt_id, received_at, remote_address, body, status_hint)
+                SELECT arrival.attempt_id, \(bind: now.seconds), arrival.remote_address, arrival.body, arrival.status_hint
                 FROM arrival JOIN targets ON targets.id = arrival.attempt_id
                 ORDER BY arrival.arrival_order),
             queued AS (
@@ -163,27 +164,25 @@ extension StoreSession {
         return stored
     }
 
-    /// Marks every stored callback of this attempt as dealt with.
-    public func markCallbacksProcessed(attemptID: UUID, at now: Date) async throws {
-        try await sql.raw(Self.callbacksProcessed(attemptID: attemptID, at: now)).run()
-    }
-
-    /// The statement that marks an attempt's callbacks dealt with, also carried when the attempt is closed.
-    static func callbacksProcessed(attemptID: UUID, at now: Date) -> SQLQueryString {
-        """
-        UPDATE jumio_callbacks SET processed_at = \(bind: now.seconds)
-        WHERE attempt_id = \(bind: attemptID.key) AND processed_at IS NULL
-        """
-    }
-
+    /// Every stored callback of an attempt, oldest first, with when each was dealt with (`processedAt`),
+    /// worked out from the attempt rather than written on each callback when the attempt is decided.
     public func callbacks(of attemptID: UUID) async throws -> [StoredCallback] {
-        try await sql.raw("SELECT * FROM jumio_callbacks WHERE attempt_id = \(bind: attemptID.key) ORDER BY id").all().map { row in
-            StoredCallback(
-                id: try row.decode(column: "id", as: Int64.self), attemptID: try row.uuid("attempt_id"),
-                receivedAt: try row.date("received_at"), body: try row.decode(column: "body", as: String.self),
+        try await sql.raw(
+            """
+            SELECT jumio_callbacks.*, verification_attempts.open AS attempt_open,
+                verification_attempts.finished_at AS attempt_finished_at
+            FROM jumio_callbacks JOIN verification_attempts ON verification_attempts.id = jumio_callbacks.attempt_id
+            WHERE jumio_callbacks.attempt_id = \(bind: attemptID.key) ORDER BY jumio_callbacks.id
+            """
+        ).all().map { row in
+            let receivedAt = try row.date("received_at")
+            let decidedAt = try row.decode(column: "attempt_open", as: Int.self) == 0 ? try row.optionalDate("attempt_finished_at") : nil
+            return StoredCallback(
+                id: try row.decode(column: "id", as: Int64.self), attemptID: try row.uuid("attempt_id"), receivedAt: receivedAt,
+                body: try row.decode(column: "body", as: String.self),
                 statusHint: try row.decode(column: "status_hint", as: String?.self),
                 remoteAddress: try row.decode(column: "remote_address", as: String?.self),
-                processedAt: try row.optionalDate("processed_at"))
+                processedAt: decidedAt.map { max($0, receivedAt) })
         }
     }
 }

@@ -129,12 +129,11 @@ extension StoreSession {
         ).run()
     }
 
-    /// Closes a decided attempt and marks every callback about it processed: nothing about it is left to do.
-    /// Both travel with the transaction's next write on PostgreSQL.
+    /// Closes a decided attempt: nothing about it is left to do, and its callbacks count as dealt with from now
+    /// on (`callbacks(of:)`). On PostgreSQL it travels with the transaction's next write.
     public func closeAttempt(_ attemptID: UUID, at now: Date) async throws {
         try await carry(
             "UPDATE verification_attempts SET open = 0, finished_at = \(bind: now.seconds) WHERE id = \(bind: attemptID.key) AND open = 1")
-        try await carry(Self.callbacksProcessed(attemptID: attemptID, at: now))
     }
 
     /// Closed attempts whose data is older than `before` and not purged yet.

@@ -104,11 +104,10 @@ struct VerificationService: Sendable {
         guard let (record, read) = found else { return true }
         guard record.open else {
             // Already decided (by an earlier callback or the reconciler): a late or repeated callback has
-            // nothing left to do, and is marked so.
-            let now = clock.now()
-            try await store.write { db in
-                try await db.markCallbacksProcessed(attemptID: attemptID, at: now)
-                try await completion?.record(in: db, at: now)
+            // nothing left to do (and counts as dealt with since the decision).
+            if let completion {
+                let now = clock.now()
+                try await store.write { try await completion.record(in: $0, at: now) }
             }
             return true
         }

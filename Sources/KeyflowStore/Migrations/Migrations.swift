@@ -25,6 +25,7 @@ extension Store {
             M0018_IndexClaimableJobs(),
             M0019_CompressFlowDocumentsWithLZ4(),
             M0020_LeaveRoomForFlowUpdates(),
+            M0021_FillCallbackPages(),
         ])
         return migrations
     }
