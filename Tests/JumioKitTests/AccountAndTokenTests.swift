@@ -125,6 +125,10 @@ struct AccountAndTokenTests {
             let noAgent = try await transport.send(
                 JumioHTTPRequest(method: "POST", url: url, headers: [("Authorization", "Bearer x")], body: body), .seconds(5))
             #expect(noAgent.status == 403)
+            let blankAgent = try await transport.send(
+                JumioHTTPRequest(method: "POST", url: url, headers: [("User-Agent", " \t "), ("Authorization", "Bearer x")], body: body),
+                .seconds(5))
+            #expect(blankAgent.status == 403)
             let noToken = try await transport.send(
                 JumioHTTPRequest(method: "POST", url: url, headers: [("User-Agent", "test")], body: body), .seconds(5))
             #expect(noToken.status == 401)
