@@ -109,8 +109,8 @@ extension StoreSession {
     }
 
     /// PostgreSQL's form of `storeCallbacks`: the attempts' state, the callbacks and their jobs in one round
-    /// trip. Every part of a `WITH` sees the same snapshot, so a callback is stored as dealt with exactly when
-    /// its attempt's job is not queued. The rows go as one array per column (`TextArray`), so the statement's
+    /// trip. Every part of a `WITH` sees the same snapshot, so a callback's job is queued exactly when the
+    /// attempt it is stored against is open. The rows go as one array per column (`TextArray`), so the statement's
     /// text is the same for every batch (prepared once) and a batch of 256 is a few values to bind, not thousands.
     private func storeCallbacksInOneStatement(
         _ callbacks: [NewCallback], _ jobs: [(attemptID: UUID, job: UniqueJob)], at now: Date

@@ -26,7 +26,7 @@ final class CallbackInbox: Sendable {
         case refused(attemptID: UUID)
         /// Stored; `queued` is false when the same news is already queued.
         case stored(attemptID: UUID, queued: Bool)
-        /// About an attempt already decided: stored as dealt with, since no job would find anything to do.
+        /// About an attempt already decided: stored, dealt with on arrival, since no job would find anything to do.
         case decided(attemptID: UUID)
     }
 
