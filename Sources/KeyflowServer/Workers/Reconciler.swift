@@ -38,22 +38,3 @@ struct Reconciler: Service {
         }
     }
 }
-
-/// The payload of a verification job.
-struct VerificationJob: Codable, Sendable {
-    enum Source: String, Codable, Sendable {
-        case callback
-        case reconciler
-    }
-
-    var attemptID: UUID
-    var source: Source
-    /// The status the callback announced (a hint only; Jumio's retrieval API decides).
-    var hint: String?
-
-    func encoded() -> String { try! JSONCoding.encodedText(self) }
-
-    static func decode(_ payload: String) throws -> VerificationJob {
-        try JSONCoding.decode(VerificationJob.self, from: payload)
-    }
-}
