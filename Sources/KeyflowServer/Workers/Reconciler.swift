@@ -1,5 +1,4 @@
 import Foundation
-import KeyflowJSON
 import KeyflowStore
 import Logging
 import ServiceLifecycle
