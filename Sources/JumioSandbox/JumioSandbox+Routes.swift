@@ -29,7 +29,7 @@ extension JumioSandbox {
         group.get("api/v1/accounts/:account/workflow-executions/:execution") { request, context in
             let (account, execution) = (context.parameters.get("account") ?? "", context.parameters.get("execution") ?? "")
             return try await self.api(request) { _ in
-                Self.json(try self.execution(accountID: account, executionID: execution).details(base: self.publicBaseURL))
+                Self.json(bytes: try self.execution(accountID: account, executionID: execution).details(base: self.publicBaseURL))
             }
         }
         group.get("api/v1/accounts/:account/workflow-executions/:execution/status") { request, context in
@@ -90,12 +90,12 @@ extension JumioSandbox {
         json(bytes: try JSONCoding.encoded(value))
     }
 
-    /// A free-form answer (a retrieval's details, a token, an error), written without `Codable`.
+    /// A free-form answer (a token, an error), written without `Codable`.
     static func json(_ value: JSONValue) -> Response {
         json(bytes: value.serialized)
     }
 
-    private static func json(bytes: some Sequence<UInt8>) -> Response {
+    static func json(bytes: some Sequence<UInt8>) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
