@@ -26,6 +26,7 @@ extension Store {
             M0019_CompressFlowDocumentsWithLZ4(),
             M0020_LeaveRoomForFlowUpdates(),
             M0021_FillCallbackPages(),
+            M0022_IndexOnlyOpenAttempts(),
         ])
         return migrations
     }
