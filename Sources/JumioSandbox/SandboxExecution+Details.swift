@@ -56,11 +56,7 @@ extension SandboxExecution {
         let score: Double = outcome == .expire ? 100 : overall == "REJECTED" ? 95 : overall == "WARNING" ? 40 : 12.5
         json.key("decision")
         json.beginObject()
-        json.field("type", overall)
-        json.key("details")
-        json.beginObject()
-        json.field("label", overall == "PASSED" ? "PASSED" : label)
-        json.endObject()
+        json.verdict(type: overall, label: overall == "PASSED" ? "PASSED" : label)
         json.key("risk")
         json.beginObject()
         json.key("score")
@@ -74,8 +70,7 @@ extension SandboxExecution {
         json.beginArray()
         for credential in credentials {
             json.beginObject()
-            json.field("id", credential.id)
-            json.field("category", credential.category)
+            json.credential(credential)
             json.key("parts")
             json.beginArray()
             let classifiers = credential.category == "ID" ? ["FRONT", "BACK"] : credential.category == "SELFIE" ? ["FACE"] : ["FACEMAP"]
@@ -123,18 +118,13 @@ extension SandboxExecution {
         json.beginArray()
         for credential in credentials {
             json.beginObject()
-            json.field("id", credential.id)
-            json.field("category", credential.category)
+            json.credential(credential)
             json.endObject()
         }
         json.endArray()
         json.key("decision")
         json.beginObject()
-        json.field("type", decision.type)
-        json.key("details")
-        json.beginObject()
-        json.field("label", decision.label)
-        json.endObject()
+        json.verdict(type: decision.type, label: decision.label)
         json.endObject()
         try writeData(name, decision.type, to: &json)
         json.endObject()
@@ -202,5 +192,19 @@ extension JSONText {
     fileprivate mutating func field(_ name: StaticString, _ text: String) {
         key(name)
         string(text)
+    }
+
+    fileprivate mutating func credential(_ credential: (id: String, category: String)) {
+        field("id", credential.id)
+        field("category", credential.category)
+    }
+
+    /// A decision's type and label, as the overall decision and each capability's carry them.
+    fileprivate mutating func verdict(type: String, label: String) {
+        field("type", type)
+        key("details")
+        beginObject()
+        field("label", label)
+        endObject()
     }
 }
