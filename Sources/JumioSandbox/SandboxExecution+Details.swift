@@ -41,7 +41,7 @@ extension SandboxExecution {
         writeCredentials(outcome: outcome, base: base, to: &json)
         json.key("capabilities")
         json.beginObject()
-        for (name, decision) in decisions { try writeCapability(name, decision, to: &json) }
+        for (name, decision) in decisions { writeCapability(name, decision, to: &json) }
         json.endObject()
         json.endObject()
         return json.bytes
@@ -89,12 +89,12 @@ extension SandboxExecution {
     }
 
     /// One capability's entries: one per credential for usability, as Jumio reports it; one for the others.
-    private func writeCapability(_ name: String, _ decision: (type: String, label: String), to json: inout JSONText) throws {
+    private func writeCapability(_ name: String, _ decision: (type: String, label: String), to json: inout JSONText) {
         json.key(named: name)
         json.beginArray()
         if name == "usability" {
             for credential in credentials {
-                try writeEntry(name, decision, id: stableID("usability.\(credential.id)"), on: [credential], to: &json)
+                writeEntry(name, decision, id: stableID("usability.\(credential.id)"), on: [credential], to: &json)
             }
         } else {
             let onCredentials: [(id: String, category: String)]
@@ -103,7 +103,7 @@ extension SandboxExecution {
             case "similarity": onCredentials = credentials.filter { $0.category != "FACEMAP" }
             default: onCredentials = credentials.first { $0.category == "ID" }.map { [$0] } ?? []
             }
-            try writeEntry(name, decision, id: stableID(name), on: onCredentials, to: &json)
+            writeEntry(name, decision, id: stableID(name), on: onCredentials, to: &json)
         }
         json.endArray()
     }
@@ -111,7 +111,7 @@ extension SandboxExecution {
     private func writeEntry(
         _ name: String, _ decision: (type: String, label: String), id: String, on credentials: [(id: String, category: String)],
         to json: inout JSONText
-    ) throws {
+    ) {
         json.beginObject()
         json.field("id", id)
         json.key("credentials")
@@ -126,12 +126,12 @@ extension SandboxExecution {
         json.beginObject()
         json.verdict(type: decision.type, label: decision.label)
         json.endObject()
-        try writeData(name, decision.type, to: &json)
+        writeData(name, decision.type, to: &json)
         json.endObject()
     }
 
     /// The `data` of the capabilities that report some.
-    private func writeData(_ name: String, _ type: String, to json: inout JSONText) throws {
+    private func writeData(_ name: String, _ type: String, to json: inout JSONText) {
         switch name {
         case "extraction" where type == "PASSED":
             json.key("data")
