@@ -95,7 +95,7 @@ extension JumioSandbox {
         json(bytes: value.serialized)
     }
 
-    static func json(bytes: some Sequence<UInt8>) -> Response {
+    private static func json(bytes: some Sequence<UInt8>) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

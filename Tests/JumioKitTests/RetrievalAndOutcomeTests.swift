@@ -72,12 +72,31 @@ struct RetrievalAndOutcomeTests {
         }
     }
 
+    @Test("a passed identity verification reports each capability's data and the document's image parts as Jumio does")
+    func capabilityDataAndParts() async throws {
+        try await SandboxHarness.with { harness async throws in
+            let (created, result) = try await finished(3, .pass, on: harness)
+            #expect(result.decision?.risk?.score == 12.5)
+            #expect(result.capabilities["liveness"]?.first?.data?["type"]?.string == "JUMIO_STANDARD")
+            #expect(result.capabilities["liveness"]?.first?.data?["predictedAge"] == .number(34))
+            #expect(result.capabilities["similarity"]?.first?.data?["similarity"]?.string == "MATCH")
+            #expect(result.extraction?["address"]?["city"]?.string == "Zurich")
+            let parts = Dictionary(uniqueKeysWithValues: result.credentials.map { ($0.category ?? "", $0.parts ?? []) })
+            #expect(parts["ID"]?.map(\.classifier) == ["FRONT", "BACK"])
+            let base = "\(harness.baseURL)/api/v1/accounts/\(created.account.id)/credentials/"
+            #expect(parts["ID"]?.allSatisfy { $0.href?.hasPrefix(base) == true } == true)
+            #expect(parts["FACEMAP"]?.map(\.classifier) == ["FACEMAP"])
+            #expect(parts["FACEMAP"]?.first?.href == nil)
+        }
+    }
+
     @Test("a screening alert is a warning on workflow 32")
     func screeningWarning() async throws {
         try await SandboxHarness.with { harness async throws in
             let (created, result) = try await finished(32, .warning(label: "ALERT"), on: harness)
             #expect(result.decision?.type == .warning)
             #expect(result.capabilityDecisions["watchlistScreening"]?.label == "ALERT")
+            #expect(result.capabilities["watchlistScreening"]?.first?.data?["searchResults"] == .number(2))
         }
     }
 
