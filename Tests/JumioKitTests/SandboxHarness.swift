@@ -16,6 +16,8 @@ final class SandboxHarness: Sendable {
     let port: Int
     let received = Mutex<[String: [Data]]>([:])
     let refusals = Mutex<Int>(0)
+    /// Set when the server stops; before it answered, that means it could not take its port.
+    private let stopped = Mutex(false)
 
     var baseURL: String { "http://127.0.0.1:\(port)/jumio" }
     var endpoints: JumioEndpoints { .custom(baseURL: baseURL) }
@@ -43,57 +45,73 @@ final class SandboxHarness: Sendable {
         self.port = port
     }
 
+    /// Serves the sandbox for `body`. A port found free may be taken by another test before the sandbox binds
+    /// it; a sandbox that stops before it answers is started again on another port.
     static func with<T: Sendable>(
         credentials: JumioCredentials? = nil, clock: SandboxClock = .live, processingDelay: Duration = .zero,
         _ body: (SandboxHarness) async throws -> T
     ) async throws -> T {
-        let port = try await freePort()
-        let configuration = SandboxConfiguration(
-            publicBaseURL: "http://127.0.0.1:\(port)/jumio", credentials: credentials, processingDelay: processingDelay,
-            tickInterval: .milliseconds(20), callbackRetryBase: .milliseconds(50))
-        let harness = SandboxHarness(sandbox: JumioSandbox(configuration: configuration, clock: clock), port: port)
+        for _ in 0..<3 {
+            let port = try await freePort()
+            let configuration = SandboxConfiguration(
+                publicBaseURL: "http://127.0.0.1:\(port)/jumio", credentials: credentials, processingDelay: processingDelay,
+                tickInterval: .milliseconds(20), callbackRetryBase: .milliseconds(50))
+            let harness = SandboxHarness(sandbox: JumioSandbox(configuration: configuration, clock: clock), port: port)
+            let group = harness.serviceGroup()
+            let running = Task {
+                defer { harness.stopped.withLock { $0 = true } }
+                try await group.run()
+            }
+            defer { running.cancel() }
+            guard try await harness.waitUntilServing() else { continue }
+            do {
+                let result = try await body(harness)
+                await group.triggerGracefulShutdown()
+                _ = try? await running.value
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                _ = try? await running.value
+                throw error
+            }
+        }
+        throw HarnessError(description: "the sandbox could not be started on a free port in three tries")
+    }
+
+    /// The sandbox under `/jumio` and the hooks receiver, as one server on `port`.
+    private func serviceGroup() -> ServiceGroup {
         let router = Router()
-        harness.sandbox.addRoutes(to: router.group("jumio"))
+        sandbox.addRoutes(to: router.group("jumio"))
         router.post("hooks/:name") { request, context in
             let name = context.parameters.get("name") ?? ""
-            let refuse = harness.refusals.withLock { count in
+            let refuse = self.refusals.withLock { count in
                 defer { count = max(count - 1, 0) }
                 return count > 0
             }
             if refuse { return Response(status: .serviceUnavailable) }
             let body = try await request.body.collect(upTo: 64 * 1024)
-            harness.received.withLock { $0[name, default: []].append(Data(buffer: body)) }
+            self.received.withLock { $0[name, default: []].append(Data(buffer: body)) }
             return Response(status: .ok)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            services: [SandboxService(sandbox: harness.sandbox)], logger: Logger(label: "test.sandbox"))
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test.sandbox")))
-        let running = Task { try await group.run() }
-        defer { running.cancel() }
-        try await waitUntilServing(harness.endpoints.statusURL)
-        do {
-            let result = try await body(harness)
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            throw error
-        }
+            services: [SandboxService(sandbox: sandbox)], logger: Logger(label: "test.sandbox"))
+        return ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test.sandbox")))
     }
 
-    private static func waitUntilServing(_ url: String) async throws {
+    /// Whether the sandbox answers; false as soon as it has stopped (its port was taken).
+    private func waitUntilServing() async throws -> Bool {
+        let url = endpoints.statusURL
         for _ in 0..<200 {
+            if stopped.withLock({ $0 }) { return false }
             if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(1)),
                 response.status == .ok
             {
-                return
+                return true
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw HarnessError(description: "the sandbox did not start at \(url)")
+        throw HarnessError(description: "the sandbox did not answer at \(url)")
     }
 
     static func freePort() async throws -> Int {
