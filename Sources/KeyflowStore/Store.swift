@@ -160,18 +160,23 @@ public final class Store: Sendable {
     public func writeOptimistically<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T) async throws
         -> T
     {
-        if let groupCommit {
-            do {
-                return try await groupCommit.write(body)
-            } catch StoreError.concurrentUpdate {
-                return try await groupCommit.write { try await body($0.readingAfresh) }
-            }
-        }
         do {
-            return try await withPostgresConnection { try await self.unit($0.beginningWhenNeeded, body) }
+            return try await writeOptimisticallyOnce(body)
+        } catch StoreError.concurrentUpdate where groupCommit != nil {
+            return try await write { try await body($0.readingAfresh) }
         } catch let error as PSQLError where Self.savedMeanwhile(error) {
             return try await write { try await body($0.readingAfresh) }
         }
+    }
+
+    /// As `writeOptimistically`, without the second run: when a flow was saved meanwhile the unit throws, having
+    /// stored nothing. For a unit of several flows' changes, whose caller then makes each on its own (a second
+    /// run under the flows' locks could meet another doing the same in the other order).
+    public func writeOptimisticallyOnce<T: Sendable>(_ body: @escaping @Sendable (StoreSession) async throws -> T)
+        async throws -> T
+    {
+        if let groupCommit { return try await groupCommit.write(body) }
+        return try await withPostgresConnection { try await self.unit($0.beginningWhenNeeded, body) }
     }
 
     /// Someone saved the flow since it was read (the version check), or removed it (its events' foreign key).

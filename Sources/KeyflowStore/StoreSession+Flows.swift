@@ -76,14 +76,16 @@ extension StoreSession {
             let rows = try await sql.raw("\(update) RETURNING version").all()
             guard rows.count == 1 else { throw StoreError.concurrentUpdate(entity: "flow", id: flow.id.uuidString) }
         }
-        // Most changes move an action along; only new members or actions need the index tables touched.
-        if flow.memberIDs != stored.flow.memberIDs || flow.actions.map(\.id) != stored.flow.actions.map(\.id) {
-            try await syncIndexes(of: flow)
-        }
+        if Self.changesIndexes(flow, from: stored) { try await syncIndexes(of: flow) }
+    }
+
+    /// Most changes move an action along; only new members or actions need the index tables touched.
+    static func changesIndexes(_ flow: Flow, from stored: StoredFlow) -> Bool {
+        flow.memberIDs != stored.flow.memberIDs || flow.actions.map(\.id) != stored.flow.actions.map(\.id)
     }
 
     /// The flow's document, remembered as its decoded value for the next read.
-    private func documentRemembered(_ flow: Flow) throws -> DocumentBytes {
+    func documentRemembered(_ flow: Flow) throws -> DocumentBytes {
         let document = try FlowDocument.encode(flow)
         memory.flows.remember(id: flow.id.key, document: document, value: flow)
         return document
@@ -116,7 +118,7 @@ extension StoreSession {
     /// Members and action ids live in index tables too, so lists and `/actions/{id}` need no document scan.
     /// One multi-row insert each, keeping the rows already there: no read first, and on PostgreSQL no round
     /// trip of their own (they travel with the next write).
-    private func syncIndexes(of flow: Flow) async throws {
+    func syncIndexes(of flow: Flow) async throws {
         let members = flow.memberIDs.map { member -> SQLQueryString in "(\(bind: flow.id.key), \(bind: member.key))" }
         if !members.isEmpty {
             try await carry(

@@ -13,37 +13,72 @@ public struct StoredEvent: Sendable, Equatable {
 extension StoreSession {
     /// Writes events in order; call it in the transaction that made the change they describe.
     public func append(_ events: [FlowEvent], to flowID: UUID) async throws -> [StoredEvent] {
-        guard !events.isEmpty else { return [] }
-        // One statement for all of a change's events. Their ids come from one counter in row order, so the
-        // returned ids, sorted, belong to the events in order.
-        let rows = events.map { event -> SQLQueryString in
-            """
-            (\(bind: flowID.key), \(bind: event.kind.rawValue), \(bind: event.actionID?.key), \(bind: event.actorID?.key),
-             \(bind: event.text), \(bind: Self.eventData(event.data)), \(bind: event.at.seconds))
-            """
+        try await append([(flowID, events)])[flowID] ?? []
+    }
+
+    /// Writes the events of several flows' changes in one statement, each flow's in order, and answers them
+    /// by flow. At most one entry per flow.
+    public func append(_ changes: [(flowID: UUID, events: [FlowEvent])]) async throws -> [UUID: [StoredEvent]] {
+        let changes = changes.filter { !$0.events.isEmpty }
+        guard !changes.isEmpty else { return [:] }
+        let rows = changes.flatMap { flowID, events in
+            events.map { event -> SQLQueryString in
+                """
+                (\(bind: flowID.key), \(bind: event.kind.rawValue), \(bind: event.actionID?.key), \(bind: event.actorID?.key),
+                 \(bind: event.text), \(bind: Self.eventData(event.data)), \(bind: event.at.seconds))
+                """
+            }
         }
-        let insert: SQLQueryString = """
-            INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
-            VALUES \(rows.joined(separator: ", ")) RETURNING id
-            """
-        // On PostgreSQL the same statement tells the other instances, through a notice delivered when (and
-        // only if) this transaction commits: one round trip instead of two on every change. An instance that
-        // knows it is alone on its database leaves the notice out (`InstancePresence`).
+        return try await eventsInserted(
+            changes,
+            by: """
+                INSERT INTO timeline_events (flow_id, kind, action_id, actor_id, text, data, created_at)
+                VALUES \(rows.joined(separator: ", ")) RETURNING id, flow_id
+                """)
+    }
+
+    /// Runs `insert`, an `INSERT INTO timeline_events … RETURNING id, flow_id` of `changes`' events in order,
+    /// after `writes` (data-modifying `WITH` parts, which must come first in the statement), and answers the
+    /// events by flow. Their ids come from one counter in row order, so a flow's returned ids, sorted, belong
+    /// to its events in order.
+    func eventsInserted(
+        _ changes: [(flowID: UUID, events: [FlowEvent])], by insert: SQLQueryString, after writes: SQLQueryString? = nil
+    ) async throws -> [UUID: [StoredEvent]] {
+        let before: SQLQueryString = writes.map { "\($0), " } ?? ""
+        // On PostgreSQL the same statement tells the other instances, through a notice per flow delivered when
+        // (and only if) this transaction commits: one round trip instead of two on every change. An instance
+        // that knows it is alone on its database leaves the notices out (`InstancePresence`). A notice's row
+        // has no event id.
         let statement: SQLQueryString =
-            memory.announcesEvents(on: engine)
-            ? """
-            WITH inserted AS (\(insert)), span AS (SELECT min(id) AS first_id, max(id) AS last_id FROM inserted)
-            SELECT inserted.id, (
-                SELECT pg_notify(\(bind: TimelineNotice.channel), \(bind: TimelineNotice.prefix(origin: origin, flowID: flowID))
-                    || ' ' || first_id || ' ' || last_id) FROM span
-            )::text AS notified
-            FROM inserted
-            """ : insert
-        let ids = try await sql.raw(statement).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
-        guard ids.count == events.count else {
-            throw StoreError.corruptRecord(entity: "timeline event", id: flowID.uuidString, reason: "\(ids.count) ids for \(events.count) events")
+            if memory.announcesEvents(on: engine) {
+                """
+                WITH \(before)inserted AS (\(insert)),
+                spans AS (SELECT flow_id, min(id) AS first_id, max(id) AS last_id FROM inserted GROUP BY flow_id)
+                SELECT id, flow_id FROM inserted
+                UNION ALL
+                SELECT NULL, pg_notify(\(bind: TimelineNotice.channel), \(bind: origin.text(uppercase: true))
+                    || ' ' || upper(flow_id) || ' ' || first_id || ' ' || last_id)::text FROM spans
+                """
+            } else if writes != nil {
+                "WITH \(before)inserted AS (\(insert)) SELECT id, flow_id FROM inserted"
+            } else {
+                insert
+            }
+        var ids: [UUID: [Int64]] = [:]
+        for row in try await sql.raw(statement).all() {
+            guard let id = try row.decode(column: "id", as: Int64?.self) else { continue }
+            ids[try row.uuid("flow_id"), default: []].append(id)
         }
-        return zip(ids, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
+        var stored: [UUID: [StoredEvent]] = [:]
+        for (flowID, events) in changes {
+            let flowIDs = (ids[flowID] ?? []).sorted()
+            guard flowIDs.count == events.count else {
+                throw StoreError.corruptRecord(
+                    entity: "timeline event", id: flowID.uuidString, reason: "\(flowIDs.count) ids for \(events.count) events")
+            }
+            stored[flowID] = zip(flowIDs, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
+        }
+        return stored
     }
 
     /// An event's data as a JSON object written directly: `Codable` encodes a dictionary through generic

@@ -14,9 +14,8 @@ public struct TimelineNotice: Sendable, Equatable {
     public var firstID: Int64
     public var lastID: Int64
 
-    /// A notice's payload is this, a space, the first event id, a space and the last; PostgreSQL appends the
-    /// ids as it inserts the events.
-    static func prefix(origin: UUID, flowID: UUID) -> String { "\(origin.text(uppercase: true)) \(flowID.text(uppercase: true))" }
+    // A notice's payload is the origin and the flow (upper-case ids), the first event id and the last, apart
+    // by spaces; PostgreSQL writes it as it inserts the events (`StoreSession.append`).
 
     init(origin: UUID, flowID: UUID, firstID: Int64, lastID: Int64) {
         self.origin = origin

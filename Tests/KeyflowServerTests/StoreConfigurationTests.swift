@@ -17,6 +17,14 @@ struct StoreConfigurationTests {
         #expect(unprepared.store == .postgres(url: Self.url, maxConnectionsPerEventLoop: 2, preparedStatements: false))
     }
 
+    @Test("jobs side by side follow the store unless set: 128 on PostgreSQL, whose batches write their results together, 32 on SQLite")
+    func jobConcurrency() throws {
+        #expect(try KeyflowConfiguration(environment: ["KEYFLOW_DATABASE_URL": Self.url]).jobConcurrency == 128)
+        #expect(try KeyflowConfiguration(environment: [:]).jobConcurrency == 32)
+        #expect(try KeyflowConfiguration(environment: ["KEYFLOW_DATABASE_URL": Self.url, "KEYFLOW_JOB_CONCURRENCY": "16"]).jobConcurrency == 16)
+        #expect(try KeyflowConfiguration(environment: ["KEYFLOW_JOB_CONCURRENCY": "64"]).jobConcurrency == 64)
+    }
+
     @Test("a setting that is not true or false stops the start, naming the variable")
     func invalidSetting() {
         #expect {

@@ -141,6 +141,29 @@ struct FlowStoreTests {
         }
     }
 
+    @Test(
+        "the events of several flows' changes go in one statement and come back by flow, each flow's in order",
+        arguments: TestStores.configurations)
+    func appendForSeveralFlows(configuration: StoreConfiguration) async throws {
+        try await TestStores.with(configuration) { store in
+            let seed = Seed()
+            let first = try await seed.storedFlow(in: store)
+            let (second, _) = try seed.flow()
+            try await store.write { try await $0.insert(second, at: seed.now) }
+            let said = { (text: String) in FlowEvent(kind: .message, text: text, at: seed.now) }
+            let changes = [(first.id, [said("one"), said("two")]), (second.id, [said("three")]), (UUID.random(), [])]
+            let stored = try await store.write { try await $0.append(changes) }
+            #expect(Set(stored.keys) == [first.id, second.id])
+            #expect(stored[first.id]?.map(\.event.text) == ["one", "two"])
+            #expect(stored[second.id]?.map(\.event.text) == ["three"])
+            let timelines = try await store.read { db in
+                (try await db.timeline(of: first.id), try await db.timeline(of: second.id))
+            }
+            #expect(timelines.0.suffix(2) == stored[first.id].map { $0[...] })
+            #expect(timelines.1.suffix(1) == stored[second.id].map { $0[...] })
+        }
+    }
+
     @Test("a stale version is refused instead of overwriting a newer save", arguments: TestStores.configurations)
     func optimisticLock(configuration: StoreConfiguration) async throws {
         try await TestStores.with(configuration) { store in

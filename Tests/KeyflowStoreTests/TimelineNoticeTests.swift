@@ -50,6 +50,38 @@ struct TimelineNoticeTests {
         }
     }
 
+    @Test("events of several flows written in one statement reach another instance as a notice per flow, with its ids")
+    func severalFlowsInOneStatement() async throws {
+        let configuration = try #require(TestStores.configurations.first { $0.engine == .postgres })
+        try await TestStores.with(configuration) { here in
+            try await TestStores.with(configuration) { elsewhere in
+                let seed = Seed()
+                let first = try await seed.storedFlow(in: here)
+                let (second, _) = try seed.flow()
+                try await here.write { try await $0.insert(second, at: seed.now) }
+                let heard = Mutex<[TimelineNotice]>([])
+                let (connected, listening) = AsyncStream<Void>.makeStream()
+                let follower = Task {
+                    await here.followOtherInstances(onConnected: { listening.yield() }) { notice in
+                        if [first.id, second.id].contains(notice.flowID) { heard.withLock { $0.append(notice) } }
+                    }
+                }
+                defer { follower.cancel() }
+                for await _ in connected { break }
+
+                let said = { (text: String) in FlowEvent(kind: .message, text: text, at: seed.now) }
+                let changes = [(first.id, [said("one"), said("two")]), (second.id, [said("three")])]
+                let stored = try await elsewhere.write { try await $0.append(changes) }
+                try await Self.waitUntil { heard.withLock { $0.count } == 2 }
+                let notices = heard.withLock { $0 }.sorted { $0.firstID < $1.firstID }
+                #expect(notices.map(\.origin) == [elsewhere.instanceID, elsewhere.instanceID])
+                #expect(notices.map(\.flowID) == [first.id, second.id])
+                #expect(notices.map(\.firstID) == [stored[first.id]?.first?.id, stored[second.id]?.first?.id])
+                #expect(notices.map(\.lastID) == [stored[first.id]?.last?.id, stored[second.id]?.last?.id])
+            }
+        }
+    }
+
     @Test("an instance alone on its database announces nothing, and announces as soon as another one listens")
     func aloneUntilAnotherListens() async throws {
         let configuration = try #require(try TestStores.postgresAlone())

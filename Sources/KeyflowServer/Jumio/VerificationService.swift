@@ -18,6 +18,10 @@ struct VerificationService: Sendable {
     let starts = KeyedLock()
     /// Attempts read with their flows for a claimed batch of jobs (`prepare`), each taken by its job.
     let prepared = PreparedAttempts()
+    /// Where a claimed batch's jobs write their results together (`prepare`), each attempt's job taking its seat.
+    let gatherings = GatheringSeats()
+    /// How long the first result of a batch waits for the others before they are written.
+    static let gatheringPatience = Duration.milliseconds(25)
 
     static let queue = "jumio.verification"
 
@@ -94,11 +98,15 @@ struct VerificationService: Sendable {
     /// finished; `requireFinal` (a callback said it is) makes a not-yet-final answer an error to retry.
     /// `expectProcessed` (the callback said PROCESSED) asks for the details at once, whose answer carries the
     /// status too, saving the status call; the callback itself is never believed. A job's `completion` is
-    /// recorded in the transaction that applies the result.
+    /// recorded in the transaction that applies the result. A job claimed with others writes its result with
+    /// theirs when it can (`ChangeGathering`).
     @discardableResult
     func process(
         attemptID: UUID, requireFinal: Bool, expectProcessed: Bool = false, completion: JobCompletion? = nil
     ) async throws -> Bool {
+        let gathering = gatherings.take(attemptID)
+        var offered = false
+        defer { if !offered { gathering?.leave() } }
         var found = prepared.take(attemptID)
         if found == nil { found = try await store.read { try await $0.attemptWithFlow(attemptID) } }
         guard let (record, read) = found else { return true }
@@ -121,11 +129,21 @@ struct VerificationService: Sendable {
         }
         let limit = gateway.configuration.attemptLimit
         let now = clock.now()
-        _ = try await flows.change(.flow(record.flowID), visibleTo: nil, readBefore: read, alsoWrite: { _, db in
-            try await db.closeAttempt(attemptID, at: now)
-            try await completion?.record(in: db, at: now)
-        }) { flow, context, _ in
-            flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
+        var together = false
+        if let gathering, let read {
+            offered = true
+            together = await gathering.offer(
+                FlowService.PendingChange(readBefore: read, attemptID: attemptID, completion: completion) { flow, context in
+                    flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
+                })
+        }
+        if !together {
+            _ = try await flows.change(.flow(record.flowID), visibleTo: nil, readBefore: read, alsoWrite: { _, db in
+                try await db.closeAttempt(attemptID, at: now)
+                try await completion?.record(in: db, at: now)
+            }) { flow, context, _ in
+                flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
+            }
         }
         logger.info("verification result applied", metadata: ["attempt": "\(attemptID)", "outcome": "\(result.outcome.rawValue)"])
         return true
@@ -140,6 +158,12 @@ struct VerificationService: Sendable {
         guard store.engine == .postgres else { return }
         let ids = jobs.compactMap { try? VerificationJob.decode($0.payload).attemptID }
         guard ids.count > 1 else { return }
+        let distinct = Set(ids)
+        if distinct.count > 1 {
+            gatherings.keep(
+                distinct,
+                ChangeGathering(jobs: distinct.count, flows: flows, patience: Self.gatheringPatience, logger: logger))
+        }
         do {
             prepared.keep(try await store.read { try await $0.attemptsWithFlows(ids) })
         } catch {
@@ -198,6 +222,21 @@ struct VerificationService: Sendable {
         case .invalidRequest(let detail), .notFound(let detail), .invalidResponse(let detail):
             APIError(status: .badGateway, code: "jumio_error", message: "Jumio could not start the verification: \(detail)")
         }
+    }
+}
+
+/// The gathering of each attempt whose job was claimed with others, each taken once.
+final class GatheringSeats: Sendable {
+    private let seats = Mutex<[UUID: ChangeGathering]>([:])
+
+    func keep(_ attemptIDs: Set<UUID>, _ gathering: ChangeGathering) {
+        seats.withLock { seats in
+            for id in attemptIDs { seats[id] = gathering }
+        }
+    }
+
+    func take(_ attemptID: UUID) -> ChangeGathering? {
+        seats.withLock { $0.removeValue(forKey: attemptID) }
     }
 }
 

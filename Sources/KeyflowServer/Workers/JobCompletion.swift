@@ -22,6 +22,11 @@ final class JobCompletion: Sendable {
         recorded.store(true, ordering: .relaxed)
     }
 
+    /// Notes a completion committed by a unit that marked the job done itself (`FlowService.changeTogether`).
+    func recordedElsewhere() {
+        recorded.store(true, ordering: .relaxed)
+    }
+
     /// Whether the handler recorded the completion in one of its transactions.
     var isRecorded: Bool { recorded.load(ordering: .relaxed) }
 }
