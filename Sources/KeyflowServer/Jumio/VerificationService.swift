@@ -129,21 +129,20 @@ struct VerificationService: Sendable {
         }
         let limit = gateway.configuration.attemptLimit
         let now = clock.now()
+        let decide: @Sendable (inout Flow, FlowContext) -> [FlowEvent] = { flow, context in
+            flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
+        }
         var together = false
         if let gathering, let read {
             offered = true
             together = await gathering.offer(
-                FlowService.PendingChange(readBefore: read, attemptID: attemptID, completion: completion) { flow, context in
-                    flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
-                })
+                FlowService.PendingChange(readBefore: read, attemptID: attemptID, completion: completion, decide: decide))
         }
         if !together {
             _ = try await flows.change(.flow(record.flowID), visibleTo: nil, readBefore: read, alsoWrite: { _, db in
                 try await db.closeAttempt(attemptID, at: now)
                 try await completion?.record(in: db, at: now)
-            }) { flow, context, _ in
-                flow.applyVerification(record.actionID, attemptID: attemptID, result: result, attemptLimit: limit, context: context)
-            }
+            }) { flow, context, _ in decide(&flow, context) }
         }
         logger.info("verification result applied", metadata: ["attempt": "\(attemptID)", "outcome": "\(result.outcome.rawValue)"])
         return true
