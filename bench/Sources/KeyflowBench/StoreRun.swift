@@ -77,6 +77,12 @@ struct StoreRun {
             let healthPhase = try server.begin("health")
             let health = try await healthSender.run().result
             let healthCPU = try server.end(healthPhase, operations: scale.healthRequests)
+            // The same request at the callbacks' target rate, paced as they are: what latency this machine, its
+            // HTTP stack and the generator allow at that rate with no work behind the answer.
+            let pacedHealth = try await LoopSender(
+                http: api.plain, requests: Array(repeating: healthRequest, count: scale.flows),
+                pace: .perSecond(JourneyBenchmark.targetCallbackRate), inFlight: 4 * scale.concurrency
+            ).run().result
             let peak = server.memory.peak
             server.stop()
             await sandbox.stop()
@@ -103,6 +109,7 @@ struct StoreRun {
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
                 cpuMicrosecondsPerHealth: healthCPU * 1_000_000 / Double(max(1, scale.healthRequests)),
+                healthAtTargetRate: .init(pacedHealth),
                 databaseTransactionsPerSecond: database)
         } catch {
             await sandbox.stop()
