@@ -92,6 +92,24 @@ struct ChangeGatheringTests {
         }
     }
 
+    @Test("a result for a flow whose organization has webhook endpoints is left to be written alone, where its deliveries are written", arguments: TestServer.stores)
+    func webhookEndpoints(store kind: TestServer.StoreKind) async throws {
+        let started = try await Self.started(kind, flows: 3)
+        try await Self.with(started) { flows, store, batch in
+            var delivering = batch[2]
+            delivering.flow.hasWebhookEndpoints = true
+            let gathering = ChangeGathering(jobs: 3, flows: flows, patience: .seconds(60), logger: Logger(label: "test"))
+            let first = Task { await gathering.offer(Self.change(batch[0], saying: "first")) }
+            let second = Task { await gathering.offer(Self.change(batch[1], saying: "second")) }
+            let alone = await gathering.offer(Self.change(delivering, saying: "alone"))
+            let written = await [first.value, second.value]
+            let state = try await Self.state(store, batch)
+            #expect(alone == false)
+            #expect(written == [true, true])
+            #expect(state.map(\.open) == [false, false, true])
+        }
+    }
+
     @Test("a job that never answers holds up the others no longer than the gathering's patience", arguments: TestServer.stores)
     func patience(store kind: TestServer.StoreKind) async throws {
         let started = try await Self.started(kind, flows: 2)
