@@ -55,7 +55,8 @@ extension StoreSession {
         try await syncIndexes(of: flow)
     }
 
-    /// Saves a changed flow if nobody saved it since `stored` was read.
+    /// Saves a changed flow if nobody saved it since `stored` was read. (`storeTogether` saves the same columns
+    /// for several flows at once: a column added here goes there too.)
     /// A flow locked for the change cannot have been saved by anyone else, so its save need not be checked and
     /// travels with the transaction's next write; one read for an optimistic change travels there too, with
     /// `keyflow_expect_version` (migration M0017) failing the statement if the version has moved on.

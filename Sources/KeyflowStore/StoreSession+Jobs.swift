@@ -92,6 +92,7 @@ extension StoreSession {
         try await carry(Self.jobDone(id, worker: worker, now: now))
     }
 
+    /// (`storeTogether` marks several jobs done the same way.)
     private static func jobDone(_ id: UUID, worker: String, now: Date) -> SQLQueryString {
         """
         UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = \(bind: now.seconds)

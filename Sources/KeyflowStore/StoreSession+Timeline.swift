@@ -56,8 +56,8 @@ extension StoreSession {
                 spans AS (SELECT flow_id, min(id) AS first_id, max(id) AS last_id FROM inserted GROUP BY flow_id)
                 SELECT id, flow_id FROM inserted
                 UNION ALL
-                SELECT NULL, pg_notify(\(bind: TimelineNotice.channel), \(bind: origin.text(uppercase: true))
-                    || ' ' || upper(flow_id) || ' ' || first_id || ' ' || last_id)::text FROM spans
+                SELECT NULL, pg_notify(\(bind: TimelineNotice.channel), \(TimelineNotice.payload(origin: origin)))::text
+                FROM spans
                 """
             } else if writes != nil {
                 "WITH \(before)inserted AS (\(insert)) SELECT id, flow_id FROM inserted"
@@ -71,12 +71,12 @@ extension StoreSession {
         }
         var stored: [UUID: [StoredEvent]] = [:]
         for (flowID, events) in changes {
-            let flowIDs = (ids[flowID] ?? []).sorted()
-            guard flowIDs.count == events.count else {
+            let eventIDs = (ids[flowID] ?? []).sorted()
+            guard eventIDs.count == events.count else {
                 throw StoreError.corruptRecord(
-                    entity: "timeline event", id: flowID.uuidString, reason: "\(flowIDs.count) ids for \(events.count) events")
+                    entity: "timeline event", id: flowID.uuidString, reason: "\(eventIDs.count) ids for \(events.count) events")
             }
-            stored[flowID] = zip(flowIDs, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
+            stored[flowID] = zip(eventIDs, events).map { StoredEvent(id: $0, flowID: flowID, event: $1) }
         }
         return stored
     }

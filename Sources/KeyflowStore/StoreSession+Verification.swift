@@ -130,7 +130,8 @@ extension StoreSession {
     }
 
     /// Closes a decided attempt: nothing about it is left to do, and its callbacks count as dealt with from now
-    /// on (`callbacks(of:)`). On PostgreSQL it travels with the transaction's next write.
+    /// on (`callbacks(of:)`). On PostgreSQL it travels with the transaction's next write. (`storeTogether`
+    /// closes several attempts the same way.)
     public func closeAttempt(_ attemptID: UUID, at now: Date) async throws {
         try await carry(
             "UPDATE verification_attempts SET open = 0, finished_at = \(bind: now.seconds) WHERE id = \(bind: attemptID.key) AND open = 1")

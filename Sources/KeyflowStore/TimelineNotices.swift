@@ -3,6 +3,7 @@ import KeyflowJSON
 import Logging
 import NIOCore
 import PostgresNIO
+import SQLKit
 
 /// "Flow F has new timeline events, ids A through B", sent by the instance that committed them to every other
 /// instance on the same PostgreSQL (`NOTIFY`), so their open event streams hear of it.
@@ -14,8 +15,12 @@ public struct TimelineNotice: Sendable, Equatable {
     public var firstID: Int64
     public var lastID: Int64
 
-    // A notice's payload is the origin and the flow (upper-case ids), the first event id and the last, apart
-    // by spaces; PostgreSQL writes it as it inserts the events (`StoreSession.append`).
+    /// The payload of a notice from `origin`, as SQL over a flow's `flow_id`, `first_id` and `last_id`: the
+    /// origin and the flow (upper-case ids), the first event id and the last, apart by spaces. PostgreSQL
+    /// writes it as it inserts the events (`StoreSession.eventsInserted`); `init(payload:)` reads it.
+    static func payload(origin: UUID) -> SQLQueryString {
+        "\(bind: origin.text(uppercase: true)) || ' ' || upper(flow_id) || ' ' || first_id || ' ' || last_id"
+    }
 
     init(origin: UUID, flowID: UUID, firstID: Int64, lastID: Int64) {
         self.origin = origin

@@ -43,9 +43,10 @@ public struct KeyflowConfiguration: Sendable {
     /// Jobs one process runs side by side (`KEYFLOW_JOB_CONCURRENCY`; by default after the store).
     public var jobConcurrency: Int
     /// On PostgreSQL the results of a claimed batch of verification jobs are written together
-    /// (`ChangeGathering`), so more jobs side by side mean fewer statements and commits per result: 128 against
-    /// 32 took PostgreSQL's CPU per verification from ≈ 0.72 to ≈ 0.37 ms in the benchmark. SQLite, whose group
-    /// commit already shares commits, gained nothing from more than 32.
+    /// (`ChangeGathering`), so the jobs wait for their batch and more side by side mean larger batches: with 32
+    /// the cores idled at the old rate, with 128 PostgreSQL's CPU per verification was ≈ 0.37 ms against ≈ 0.72
+    /// ms with 32 and each result alone (the benchmark, 3,000 flows). SQLite, whose group commit already shares
+    /// commits, gained nothing from more than 32.
     static func defaultJobConcurrency(_ store: StoreConfiguration) -> Int {
         if case .postgres = store { 128 } else { 32 }
     }

@@ -94,7 +94,7 @@ final class ChangeGathering: Sendable {
         Task {
             let written: Bool
             do {
-                _ = try await flows.changeTogether(offers.map(\.change))
+                try await flows.changeTogether(offers.map(\.change))
                 written = true
             } catch {
                 logger.debug(

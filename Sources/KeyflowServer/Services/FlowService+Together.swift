@@ -19,32 +19,28 @@ extension FlowService {
     /// about as much as a result's own writes; see `StoreSession.storeTogether`). Each flow at most once, none
     /// whose organization has webhook endpoints (their deliveries are written with `change`). If a flow was
     /// saved since it was read, or anything fails, it throws having stored none of them, and the caller makes
-    /// each with `change`.
-    func changeTogether(_ changes: [PendingChange]) async throws -> [Outcome] {
+    /// each with `change`. Once committed, the events go to open streams.
+    func changeTogether(_ changes: [PendingChange]) async throws {
         precondition(Set(changes.map(\.flowID)).count == changes.count, "a flow changed twice in one statement")
         precondition(!changes.contains { $0.readBefore.hasWebhookEndpoints }, "webhook deliveries are written by change")
         let now = clock.now()
-        let outcomes = try await store.writeOptimisticallyOnce { db in
+        let stored = try await store.writeOptimisticallyOnce { db in
             var toStore: [ChangeToStore] = []
-            var people: [[UUID: User]] = []
             for change in changes {
                 guard let read = try await db.flowForChange(.flow(change.flowID), readBefore: change.readBefore) else {
                     throw FlowReference.flow(change.flowID).notFound
                 }
                 var flow = read.stored.flow
-                let known = try await Self.people(of: flow, known: read.members, in: db)
-                let events = change.decide(&flow, Self.context(people: known, organization: read.organization, now: now))
+                let people = try await Self.people(of: flow, known: read.members, in: db)
+                let events = change.decide(&flow, Self.context(people: people, organization: read.organization, now: now))
                 toStore.append(
                     ChangeToStore(
                         flow: flow, stored: read.stored, closesAttempt: change.attemptID,
                         completesJob: change.completion.map { ($0.job.id, $0.worker) }, events: events))
-                people.append(known)
             }
-            let stored = try await db.lastWrite { try await $0.storeTogether(toStore, at: now) }
-            return zip(toStore, people).map { Outcome(flow: $0.flow, events: stored[$0.flow.id] ?? [], people: $1) }
+            return try await db.lastWrite { try await $0.storeTogether(toStore, at: now) }
         }
         for change in changes { change.completion?.recordedElsewhere() }
-        for outcome in outcomes { hub.publish(outcome.events) }
-        return outcomes
+        for change in changes { hub.publish(stored[change.flowID] ?? []) }
     }
 }
