@@ -20,6 +20,7 @@ struct JourneyBenchmark {
         /// as they are answered: the latency a caller sees at that rate, without the queue of 64 callbacks
         /// always waiting that the unpaced run builds.
         var callbacksAtTargetRate: LoadLoop.Result
+        var cpuAtTargetRate: CPUAtRate
         /// From the first callback sent to the last verification applied.
         var verificationsPerSecond: Double
         /// From a callback sent to its flow's next action showing as active on the flow's event stream.
@@ -68,12 +69,15 @@ struct JourneyBenchmark {
         let pacedSender = try await LoopSender(
             http: api.plain, requests: requests, pace: .perSecond(Self.targetCallbackRate), inFlight: 4 * concurrency)
         let pacedPhase = try server.begin("callbacks-paced")
+        let beforePaced = machineCPU()
         let paced = try await pacedSender.run().result
+        let pacedCPU = CPUAtRate(machineCPU(), since: beforePaced, requests: flows)
         try server.end(pacedPhase, operations: flows)
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(
             flowsStarted: flowsStarted, verificationsStarted: verificationsStarted, callbacks: verified.accepted,
             repeatedCallbacks: repeats, cpuMicrosecondsPerRepeatedCallback: repeatCPU * 1_000_000 / Double(flows), callbacksAtTargetRate: paced,
+            cpuAtTargetRate: pacedCPU,
             verificationsPerSecond: verified.perSecond, completion: verified.completion,
             cpuMillisecondsPerVerification: verified.serverCPU * 1000 / Double(flows),
             generatorCPUMillisecondsPerVerification: verified.generatorCPU * 1000 / Double(flows),
@@ -129,8 +133,7 @@ struct JourneyBenchmark {
         let sender = try await LoopSender(http: api.plain, requests: callbacks, pace: .asAnswered, inFlight: concurrency)
         let processedBefore = try await processedCallbacks()
         let phase = try server.begin("verifying")
-        let generatorBefore = processCPUSeconds("self")
-        let databaseBefore = measuresLocalPostgres ? localPostgresCPUSeconds() : nil
+        let before = machineCPU()
         let clock = ContinuousClock()
         let started = clock.now
         let delivered = try await sender.run()
@@ -138,19 +141,20 @@ struct JourneyBenchmark {
         try Self.require(accepted, "delivering callbacks")
         try await waitForProcessed(processedBefore + flows, deadline: .seconds(60 + flows / 50))
         let applied = clock.now
-        let generatorCPU = processCPUSeconds("self") - generatorBefore
-        let databaseCPU = databaseBefore.map { localPostgresCPUSeconds() - $0 }
-        let serverCPU = try server.end(phase, operations: flows)
+        let used = machineCPU().since(before)
+        try server.end(phase, operations: flows)
         let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
             guard let arrival, let start = delivered.sentAt[index] else { return nil }
             return milliseconds(arrival - start)
         }
         return (
-            accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), serverCPU, generatorCPU,
-            databaseCPU
+            accepted, Double(flows) / max(seconds(applied - started), 1e-9), Latencies(completion), used.server, used.generator,
+            used.database
         )
     }
+
+    private func machineCPU() -> MachineCPU { MachineCPU(server: server, includingPostgres: measuresLocalPostgres) }
 
     /// The flows whose event stream is watched: `watched` of them (or every flow), spread over the run.
     static func watchedIndices(flows: Int, watched: Int) -> [Int] {

@@ -34,6 +34,7 @@ struct StoreReport: Codable, Sendable {
     var repeatedCallbacksAccepted: Rate
     /// Repeats again, sent at `JourneyBenchmark.targetCallbackRate` however fast they are answered.
     var callbacksAtTargetRate: Rate
+    var cpuAtTargetRate: CPUAtRate
     var cpuMicrosecondsPerRepeatedCallback: Double
     var verificationsCompletedPerSecond: Double
     var completionP50: Double?
@@ -55,6 +56,7 @@ struct StoreReport: Codable, Sendable {
     /// `/health` sent at `JourneyBenchmark.targetCallbackRate`, paced as the callbacks are: the latency the
     /// machine allows at that rate with no work behind the answer.
     var healthAtTargetRate: Rate
+    var healthCpuAtTargetRate: CPUAtRate
     var databaseTransactionsPerSecond: Double
 
     /// The CPU one verification takes on this machine: the server's, the generator's with the sandbox, and
@@ -74,6 +76,7 @@ struct StoreReport: Codable, Sendable {
         func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "–" }
         func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
         func micro(_ value: Double) -> String { String(format: "%.0f µs", value) }
+        func atRate(_ cpu: CPUAtRate) -> String { String(format: "%.0f µs; %.0f %%", cpu.serverMicroseconds, cpu.coresBusy * 100) }
         func ratio(_ value: Double, _ limit: Double) -> String { limit > 0 ? String(format: "%.2f", value / limit) : "–" }
         let db = databaseTransactionsPerSecond
         return [
@@ -97,6 +100,8 @@ struct StoreReport: Codable, Sendable {
              "\(ms(callbacksAtTargetRate.p50)) / \(ms(callbacksAtTargetRate.p99)) / \(ms(callbacksAtTargetRate.p999))",
              "\(ms(healthAtTargetRate.p50)) / \(ms(healthAtTargetRate.p99)) / \(ms(healthAtTargetRate.p999))",
              ratio(callbacksAtTargetRate.p99 ?? 0, healthAtTargetRate.p99 ?? 0), "p99 ≤ 20 ms"],
+            ["  server CPU each; the cores busy", atRate(cpuAtTargetRate), "\(atRate(healthCpuAtTargetRate)) /health",
+             ratio(cpuAtTargetRate.serverMicroseconds, healthCpuAtTargetRate.serverMicroseconds), ""],
             ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],

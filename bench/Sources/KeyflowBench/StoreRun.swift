@@ -79,10 +79,13 @@ struct StoreRun {
             let healthCPU = try server.end(healthPhase, operations: scale.healthRequests)
             // The same request at the callbacks' target rate, paced as they are: what latency this machine, its
             // HTTP stack and the generator allow at that rate with no work behind the answer.
-            let pacedHealth = try await LoopSender(
+            let pacedHealthSender = try await LoopSender(
                 http: api.plain, requests: Array(repeating: healthRequest, count: scale.flows),
-                pace: .perSecond(JourneyBenchmark.targetCallbackRate), inFlight: 4 * scale.concurrency
-            ).run().result
+                pace: .perSecond(JourneyBenchmark.targetCallbackRate), inFlight: 4 * scale.concurrency)
+            let beforePacedHealth = MachineCPU(server: server, includingPostgres: engine.isLocalPostgres)
+            let pacedHealth = try await pacedHealthSender.run().result
+            let pacedHealthCPU = CPUAtRate(
+                MachineCPU(server: server, includingPostgres: engine.isLocalPostgres), since: beforePacedHealth, requests: scale.flows)
             let peak = server.memory.peak
             server.stop()
             await sandbox.stop()
@@ -98,7 +101,7 @@ struct StoreRun {
                 store: engine.name, startToReadyMs: milliseconds(server.startToReady), idleResidentMiB: idle,
                 flowsStarted: .init(figures.flowsStarted), verificationsStarted: .init(figures.verificationsStarted),
                 callbacksAccepted: .init(figures.callbacks), repeatedCallbacksAccepted: .init(figures.repeatedCallbacks),
-                callbacksAtTargetRate: .init(figures.callbacksAtTargetRate),
+                callbacksAtTargetRate: .init(figures.callbacksAtTargetRate), cpuAtTargetRate: figures.cpuAtTargetRate,
                 cpuMicrosecondsPerRepeatedCallback: figures.cpuMicrosecondsPerRepeatedCallback,
                 verificationsCompletedPerSecond: figures.verificationsPerSecond,
                 completionP50: figures.completion.p50, completionP99: figures.completion.p99,
@@ -109,7 +112,7 @@ struct StoreRun {
                 ssePush: .init(clients: push.clients, p50: push.latencies.p50, p99: push.latencies.p99, missing: push.missing),
                 residentWithStreamsMiB: push.residentWithStreams, cpuMicrosecondsPerPush: push.cpuMicrosecondsPerPush, peakResidentMiB: peak, health: .init(health),
                 cpuMicrosecondsPerHealth: healthCPU * 1_000_000 / Double(max(1, scale.healthRequests)),
-                healthAtTargetRate: .init(pacedHealth),
+                healthAtTargetRate: .init(pacedHealth), healthCpuAtTargetRate: pacedHealthCPU,
                 databaseTransactionsPerSecond: database)
         } catch {
             await sandbox.stop()
