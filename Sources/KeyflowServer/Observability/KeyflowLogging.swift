@@ -16,12 +16,10 @@ public enum KeyflowLogging {
     public static func bootstrap(format: Format) {
         LoggingSystem.bootstrap(
             { label, provider in
-                let inner: any LogHandler =
-                    switch format {
-                    case .text: StreamLogHandler.standardError(label: label, metadataProvider: provider)
-                    case .json: JSONLogHandler(label: label, metadataProvider: provider)
-                    }
-                return RedactingLogHandler(inner: inner)
+                switch format {
+                case .text: TextLogHandler(label: label, metadataProvider: provider)
+                case .json: JSONLogHandler(label: label, metadataProvider: provider)
+                }
             }, metadataProvider: RequestTrace.metadataProvider)
     }
 
@@ -31,36 +29,44 @@ public enum KeyflowLogging {
             result[entry.key] = sensitive.contains(where: { key.contains($0) }) ? "[redacted]" : entry.value
         }
     }
+
+    /// A line's metadata: the logger's own, the provider's (the request id) and the line's, later ones winning,
+    /// redacted. Put together only for a line that is written, so setting a logger's metadata (every request
+    /// does) costs no formatting.
+    static func lineMetadata(_ own: Logger.Metadata, _ provider: Logger.MetadataProvider?, _ event: Logger.Metadata?)
+        -> Logger.Metadata
+    {
+        redacted(own.merging(provider?.get() ?? [:]) { $1 }.merging(event ?? [:]) { $1 }) ?? [:]
+    }
+
+    /// Where both formats write: standard error, a whole line at a time.
+    static let standardError: @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
 }
 
-/// Passes lines on with sensitive metadata replaced.
-struct RedactingLogHandler: LogHandler {
-    var inner: any LogHandler
+/// Plain lines on standard error: time, level, label, the metadata sorted by name, and the message.
+struct TextLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    let write: @Sendable (Data) -> Void
 
-    var logLevel: Logger.Level {
-        get { inner.logLevel }
-        set { inner.logLevel = newValue }
-    }
-
-    var metadata: Logger.Metadata {
-        get { inner.metadata }
-        set { inner.metadata = newValue }
-    }
-
-    var metadataProvider: Logger.MetadataProvider? {
-        get { inner.metadataProvider }
-        set { inner.metadataProvider = newValue }
+    init(label: String, metadataProvider: Logger.MetadataProvider?, write: @escaping @Sendable (Data) -> Void = KeyflowLogging.standardError) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+        self.write = write
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
     func log(event: LogEvent) {
-        var event = event
-        event.metadata = KeyflowLogging.redacted(event.metadata)
-        inner.log(event: event)
+        let fields = KeyflowLogging.lineMetadata(metadata, metadataProvider, event.metadata)
+            .sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        write(Data("\(time) \(event.level) \(label):\(fields) [\(event.source)] \(event.message)\n".utf8))
     }
 }
 
@@ -70,10 +76,12 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    let write: @Sendable (Data) -> Void
 
-    init(label: String, metadataProvider: Logger.MetadataProvider?) {
+    init(label: String, metadataProvider: Logger.MetadataProvider?, write: @escaping @Sendable (Data) -> Void = KeyflowLogging.standardError) {
         self.label = label
         self.metadataProvider = metadataProvider
+        self.write = write
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -82,8 +90,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let merged = self.metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
-        var object = (KeyflowLogging.redacted(merged) ?? [:]).mapValues { "\($0)" }
+        var object = KeyflowLogging.lineMetadata(metadata, metadataProvider, event.metadata).mapValues { "\($0)" }
         object["time"] = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
         object["level"] = event.level.rawValue
         object["label"] = label
@@ -92,6 +99,6 @@ struct JSONLogHandler: LogHandler {
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
         data.append(0x0A)
-        FileHandle.standardError.write(data)
+        write(data)
     }
 }
