@@ -48,4 +48,21 @@ public enum JSONCoding {
             return try JSONDecoder().decode(type, from: data)
         }
     }
+
+    /// As `decode(_:from:parsedFrom:)`, and throws `UnknownField` for the first field of an object that the
+    /// value has no place for (`FieldReads`). A value only `JSONDecoder` reads exactly (see above) is read
+    /// by it unchecked.
+    public static func decodeStrictly<T: Decodable>(_ type: T.Type, from tape: JSONTape.Element, parsedFrom data: Data) throws
+        -> T
+    {
+        let reads = FieldReads()
+        let value: T
+        do {
+            value = try JSONTapeDecoder.decode(type, from: tape, reads: reads)
+        } catch {
+            return try JSONDecoder().decode(type, from: data)
+        }
+        if let unknown = reads.firstUnasked(in: tape) { throw unknown }
+        return value
+    }
 }

@@ -71,6 +71,9 @@ public final class JSONTape: Sendable {
 
         private var node: Node { tape.nodes[index] }
 
+        /// Where the value is in its document: the same for every `Element` of it.
+        var position: Int { index }
+
         public var isNull: Bool { node.kind == .null }
         public var isObject: Bool { node.kind == .object }
         public var isArray: Bool { node.kind == .array }

@@ -7,8 +7,9 @@ import Foundation
 /// since 2001, `Data` as base64, UUIDs in either case) and is as strict about kinds: a number is not a
 /// boolean, a string is not a number.
 enum JSONTapeDecoder {
-    static func decode<T: Decodable>(_ type: T.Type, from tape: JSONTape.Element) throws -> T {
-        try TapeDecoder.read(T.self, from: tape)
+    /// `reads`, when given, learns which fields of each object the value asked for.
+    static func decode<T: Decodable>(_ type: T.Type, from tape: JSONTape.Element, reads: FieldReads? = nil) throws -> T {
+        try TapeDecoder.read(T.self, from: tape, reads: reads)
     }
 }
 
@@ -17,12 +18,13 @@ struct NeedsExactNumbers: Error {}
 
 private struct TapeDecoder: Decoder {
     let value: JSONTape.Element
+    let reads: FieldReads?
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     /// Types whose own `init(from:)` would read them more slowly, or differently from how they were written.
     /// (Compared by identity: most calls are not specialized, and a cast of `T.self` is a search at run time.)
-    static func read<T: Decodable>(_ type: T.Type, from value: JSONTape.Element) throws -> T {
+    static func read<T: Decodable>(_ type: T.Type, from value: JSONTape.Element, reads: FieldReads?) throws -> T {
         if T.self == String.self { return try string(value) as! T }
         if T.self == UUID.self {
             guard let id = UUID(text: try string(value)) else { throw mismatch(T.self, value, "a UUID") }
@@ -38,20 +40,21 @@ private struct TapeDecoder: Decoder {
             return url as! T
         }
         if T.self == Decimal.self { throw NeedsExactNumbers() }
-        return try T(from: TapeDecoder(value: value))
+        return try T(from: TapeDecoder(value: value, reads: reads))
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard value.isObject else { throw Self.mismatch([String: Any].self, value, "an object") }
-        return KeyedDecodingContainer(KeyedTape<Key>(object: value))
+        reads?.open(value)
+        return KeyedDecodingContainer(KeyedTape<Key>(object: value, reads: reads))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard let items = value.items else { throw Self.mismatch([Any].self, value, "an array") }
-        return UnkeyedTape(items: items)
+        return UnkeyedTape(items: items, reads: reads)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleTape(value: value) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleTape(value: value, reads: reads) }
 
     // MARK: Leaves, as strict as JSONDecoder
 
@@ -85,13 +88,20 @@ private struct TapeDecoder: Decoder {
 
 private struct KeyedTape<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let object: JSONTape.Element
+    let reads: FieldReads?
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { (object.fields ?? []).compactMap { Key(stringValue: $0.name) } }
 
-    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+    func contains(_ key: Key) -> Bool { field(key) != nil }
+
+    /// Every look at a field goes through here, so `reads` learns each name the value has a place for.
+    private func field(_ key: Key) -> JSONTape.Element? {
+        reads?.ask(key.stringValue, of: object)
+        return object[key.stringValue]
+    }
 
     private func value(_ key: Key) throws -> JSONTape.Element {
-        guard let value = object[key.stringValue] else {
+        guard let value = field(key) else {
             throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no field \"\(key.stringValue)\""))
         }
         return value
@@ -123,17 +133,17 @@ private struct KeyedTape<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// Null goes to the type itself, as an `Optional` reads it.
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try TapeDecoder.read(type, from: value(key))
+        try TapeDecoder.read(type, from: value(key), reads: reads)
     }
 
     // An absent or null field is nil. One lookup each, where the protocol's defaults make three.
     private func optional(_ key: Key) -> JSONTape.Element? {
-        guard let value = object[key.stringValue], !value.isNull else { return nil }
+        guard let value = field(key), !value.isNull else { return nil }
         return value
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        try optional(key).map { try TapeDecoder.read(type, from: $0) }
+        try optional(key).map { try TapeDecoder.read(type, from: $0, reads: reads) }
     }
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try optional(key).map(TapeDecoder.string) }
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try optional(key).map(TapeDecoder.bool) }
@@ -145,26 +155,33 @@ private struct KeyedTape<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        try TapeDecoder(value: value(key)).container(keyedBy: type)
+        try TapeDecoder(value: value(key), reads: reads).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try TapeDecoder(value: value(key)).unkeyedContainer()
+        try TapeDecoder(value: value(key), reads: reads).unkeyedContainer()
     }
 
     /// `JSONEncoder` writes a superclass's fields under "super".
-    func superDecoder() throws -> any Decoder { TapeDecoder(value: object["super"] ?? JSONTape.null) }
-    func superDecoder(forKey key: Key) throws -> any Decoder { TapeDecoder(value: object[key.stringValue] ?? JSONTape.null) }
+    func superDecoder() throws -> any Decoder {
+        reads?.ask("super", of: object)
+        return TapeDecoder(value: object["super"] ?? JSONTape.null, reads: reads)
+    }
+    func superDecoder(forKey key: Key) throws -> any Decoder { TapeDecoder(value: field(key) ?? JSONTape.null, reads: reads) }
 }
 
 private struct UnkeyedTape: UnkeyedDecodingContainer {
     let items: [JSONTape.Element]
+    let reads: FieldReads?
     var currentIndex = 0
     var codingPath: [any CodingKey] { [] }
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
-    init(items: [JSONTape.Element]) { self.items = items }
+    init(items: [JSONTape.Element], reads: FieldReads?) {
+        self.items = items
+        self.reads = reads
+    }
 
     /// The next item, which must not be null.
     private mutating func next(_ type: Any.Type) throws -> JSONTape.Element {
@@ -205,24 +222,25 @@ private struct UnkeyedTape: UnkeyedDecodingContainer {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "the array has no more items"))
         }
-        return try TapeDecoder.read(type, from: nextItem())
+        return try TapeDecoder.read(type, from: nextItem(), reads: reads)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        try TapeDecoder(value: next([String: Any].self)).container(keyedBy: type)
+        try TapeDecoder(value: next([String: Any].self), reads: reads).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try TapeDecoder(value: next([Any].self)).unkeyedContainer()
+        try TapeDecoder(value: next([Any].self), reads: reads).unkeyedContainer()
     }
 
-    mutating func superDecoder() throws -> any Decoder { TapeDecoder(value: try next(Any.self)) }
+    mutating func superDecoder() throws -> any Decoder { TapeDecoder(value: try next(Any.self), reads: reads) }
 }
 
 private struct SingleTape: SingleValueDecodingContainer {
     let value: JSONTape.Element
+    let reads: FieldReads?
     var codingPath: [any CodingKey] { [] }
 
     private func present(_ type: Any.Type) throws -> JSONTape.Element {
@@ -245,5 +263,5 @@ private struct SingleTape: SingleValueDecodingContainer {
     func decode(_ type: UInt16.Type) throws -> UInt16 { try TapeDecoder.integer(type, present(type)) }
     func decode(_ type: UInt32.Type) throws -> UInt32 { try TapeDecoder.integer(type, present(type)) }
     func decode(_ type: UInt64.Type) throws -> UInt64 { try TapeDecoder.integer(type, present(type)) }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try TapeDecoder.read(type, from: value) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try TapeDecoder.read(type, from: value, reads: reads) }
 }

@@ -19,13 +19,10 @@ enum JSONBody {
         let data = Data(buffer: buffer)
         guard let body = try? JSONTape(parsing: data).root else { throw APIError.badRequest("the body is not valid JSON") }
         do {
-            let value = try JSONCoding.decode(type, from: body, parsedFrom: data)
-            if let (path, known) = UnknownFields.first(in: body, decodedAs: value) {
-                let name = path.split(separator: ".").last.map(String.init) ?? path
-                throw APIError.badRequest(
-                    "there is no field '\(name)' here; the fields are \(known.joined(separator: ", "))", field: path)
-            }
-            return value
+            return try JSONCoding.decodeStrictly(type, from: body, parsedFrom: data)
+        } catch let unknown as UnknownField {
+            throw APIError.badRequest(
+                "there is no field '\(unknown.name)' here; the fields are \(unknown.known.joined(separator: ", "))", field: unknown.path)
         } catch let error as DecodingError {
             throw APIError.badRequest(Self.explain(error), field: Self.path(of: error))
         } catch let error as APIError {
