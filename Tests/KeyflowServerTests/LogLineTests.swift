@@ -14,11 +14,8 @@ struct LogLineTests {
     }
 
     static func logger(_ format: KeyflowLogging.Format, writingTo written: Written) -> Logger {
-        Logger(label: "keyflow") { label in
-            switch format {
-            case .text: TextLogHandler(label: label, metadataProvider: RequestTrace.metadataProvider, write: written.write)
-            case .json: JSONLogHandler(label: label, metadataProvider: RequestTrace.metadataProvider, write: written.write)
-            }
+        Logger(label: "keyflow") {
+            LineLogHandler(label: $0, format: format, metadataProvider: RequestTrace.metadataProvider, write: written.write)
         }
     }
 

@@ -16,10 +16,7 @@ public enum KeyflowLogging {
     public static func bootstrap(format: Format) {
         LoggingSystem.bootstrap(
             { label, provider in
-                switch format {
-                case .text: TextLogHandler(label: label, metadataProvider: provider)
-                case .json: JSONLogHandler(label: label, metadataProvider: provider)
-                }
+                LineLogHandler(label: label, format: format, metadataProvider: provider)
             }, metadataProvider: RequestTrace.metadataProvider)
     }
 
@@ -43,16 +40,23 @@ public enum KeyflowLogging {
     static let standardError: @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
 }
 
-/// Plain lines on standard error: time, level, label, the metadata sorted by name, and the message.
-struct TextLogHandler: LogHandler {
+/// Writes a log line in either format: plain text (time, level, label, the metadata sorted by name, the
+/// source and the message) or one JSON object (the same, the metadata as strings). A line's metadata is put
+/// together only when it is written (`KeyflowLogging.lineMetadata`).
+struct LineLogHandler: LogHandler {
     let label: String
+    let format: KeyflowLogging.Format
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
     let write: @Sendable (Data) -> Void
 
-    init(label: String, metadataProvider: Logger.MetadataProvider?, write: @escaping @Sendable (Data) -> Void = KeyflowLogging.standardError) {
+    init(
+        label: String, format: KeyflowLogging.Format, metadataProvider: Logger.MetadataProvider?,
+        write: @escaping @Sendable (Data) -> Void = KeyflowLogging.standardError
+    ) {
         self.label = label
+        self.format = format
         self.metadataProvider = metadataProvider
         self.write = write
     }
@@ -64,41 +68,22 @@ struct TextLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let fields = KeyflowLogging.lineMetadata(metadata, metadataProvider, event.metadata)
-            .sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        write(Data("\(time) \(event.level) \(label):\(fields) [\(event.source)] \(event.message)\n".utf8))
-    }
-}
-
-/// One JSON object per line on standard error: time, level, label, message and the metadata as strings.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-    let write: @Sendable (Data) -> Void
-
-    init(label: String, metadataProvider: Logger.MetadataProvider?, write: @escaping @Sendable (Data) -> Void = KeyflowLogging.standardError) {
-        self.label = label
-        self.metadataProvider = metadataProvider
-        self.write = write
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var object = KeyflowLogging.lineMetadata(metadata, metadataProvider, event.metadata).mapValues { "\($0)" }
-        object["time"] = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        object["level"] = event.level.rawValue
-        object["label"] = label
-        object["message"] = event.message.description
-        object["source"] = event.source
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        data.append(0x0A)
-        write(data)
+        switch format {
+        case .text:
+            let text = fields.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+            write(Data("\(time) \(event.level) \(label):\(text) [\(event.source)] \(event.message)\n".utf8))
+        case .json:
+            var object = fields.mapValues { "\($0)" }
+            object["time"] = time
+            object["level"] = event.level.rawValue
+            object["label"] = label
+            object["message"] = event.message.description
+            object["source"] = event.source
+            guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            else { return }
+            data.append(0x0A)
+            write(data)
+        }
     }
 }
