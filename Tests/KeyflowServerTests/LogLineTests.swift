@@ -37,13 +37,4 @@ struct LogLineTests {
             #expect(line.contains(shown), "\(format) line shows \(shown): \(line)")
         }
     }
-
-    @Test("a logger set below the line's level writes nothing")
-    func levelFilters() {
-        let written = Written()
-        var logger = Self.logger(.text, writingTo: written)
-        logger.logLevel = .warning
-        logger.info("Jumio callback stored")
-        #expect(written.all.isEmpty)
-    }
 }

@@ -69,9 +69,9 @@ struct JourneyBenchmark {
         let pacedSender = try await LoopSender(
             http: api.plain, requests: requests, pace: .perSecond(Self.targetCallbackRate), inFlight: 4 * concurrency)
         let pacedPhase = try server.begin("callbacks-paced")
-        let beforePaced = machineCPU()
-        let paced = try await pacedSender.run().result
-        let pacedCPU = CPUAtRate(machineCPU(), since: beforePaced, requests: flows)
+        let (paced, pacedCPU) = try await CPUAtRate.measuring(server, includingPostgres: measuresLocalPostgres, requests: flows) {
+            try await pacedSender.run().result
+        }
         try server.end(pacedPhase, operations: flows)
         try Self.require(paced, "sending callbacks at \(Int(Self.targetCallbackRate))/s")
         let figures = Figures(

@@ -36,7 +36,17 @@ struct CPUAtRate: Codable, Sendable {
     /// latency tail at that rate depends on.
     var coresBusy: Double
 
-    init(_ used: MachineCPU, since start: MachineCPU, requests: Int) {
+    /// Runs `send`, which sends `requests` requests at the rate, and measures what it cost.
+    static func measuring<T>(
+        _ server: ServerUnderTest, includingPostgres: Bool, requests: Int, _ send: () async throws -> T
+    ) async rethrows -> (T, CPUAtRate) {
+        let start = MachineCPU(server: server, includingPostgres: includingPostgres)
+        let result = try await send()
+        let used = MachineCPU(server: server, includingPostgres: includingPostgres)
+        return (result, CPUAtRate(used, since: start, requests: requests))
+    }
+
+    private init(_ used: MachineCPU, since start: MachineCPU, requests: Int) {
         let spent = used.since(start)
         let elapsed = seconds(used.at - start.at)
         serverMicroseconds = spent.server * 1_000_000 / Double(max(1, requests))

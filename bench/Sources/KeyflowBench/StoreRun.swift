@@ -82,10 +82,9 @@ struct StoreRun {
             let pacedHealthSender = try await LoopSender(
                 http: api.plain, requests: Array(repeating: healthRequest, count: scale.flows),
                 pace: .perSecond(JourneyBenchmark.targetCallbackRate), inFlight: 4 * scale.concurrency)
-            let beforePacedHealth = MachineCPU(server: server, includingPostgres: engine.isLocalPostgres)
-            let pacedHealth = try await pacedHealthSender.run().result
-            let pacedHealthCPU = CPUAtRate(
-                MachineCPU(server: server, includingPostgres: engine.isLocalPostgres), since: beforePacedHealth, requests: scale.flows)
+            let (pacedHealth, pacedHealthCPU) = try await CPUAtRate.measuring(
+                server, includingPostgres: engine.isLocalPostgres, requests: scale.flows
+            ) { try await pacedHealthSender.run().result }
             let peak = server.memory.peak
             server.stop()
             await sandbox.stop()
