@@ -51,14 +51,20 @@ public func buildApplication(
     let address = components.address
     let sandbox = components.sandbox
     let hub = components.hub
+    let intake = components.callbackIntake
+    let serverName = "Keyflow"
     let router = try buildRouter(components)
     try await PageController.load(demo: configuration.demo, store: store, gateway: components.gateway)
         .addRoutes(to: router)
     components.routes.load(router)
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamTap(hub: hub)])),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Keyflow"),
+        server: .http1(
+            configuration: .init(additionalChannelHandlers: [
+                EventStreamTap(hub: hub),
+                CallbackTap(intake: intake, strictTransportSecurity: address.isHTTPS, serverName: serverName),
+            ])),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: components.services(configuration),
         onServerRunning: { channel in
             address.listening(on: channel.localAddress)
@@ -83,6 +89,7 @@ struct Components: Sendable {
     let gateway: JumioGateway
     let verifications: VerificationService
     let callbacks: CallbackInbox
+    let callbackIntake: CallbackIntake
     let retention: RetentionService
     /// Mail for clients, when a mail server is configured.
     let outbox: Outbox?
@@ -114,6 +121,8 @@ struct Components: Sendable {
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
             logger: logger)
         callbacks = CallbackInbox(store: store, clock: dependencies.clock, configuration: configuration.jumio)
+        callbackIntake = CallbackIntake(
+            inbox: callbacks, configuration: configuration.jumio, logger: logger, metrics: metrics, jobWakeup: jobWakeup)
         retention = RetentionService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
             interval: configuration.retentionInterval)
@@ -195,7 +204,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     let store = components.store
     let clock = components.dependencies.clock
     let router = Router(context: KeyflowRequestContext.self)
-    router.add(middleware: RequestTraceMiddleware(strictTransportSecurity: components.address.url.hasPrefix("https://")))
+    router.add(middleware: RequestTraceMiddleware(strictTransportSecurity: components.address.isHTTPS))
     router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(known: components.routes))
@@ -204,10 +213,7 @@ func buildRouter(_ components: Components) throws -> Router<KeyflowRequestContex
     router.get("openapi.yaml") { _, _ in contract.response() }
     router.get("health") { _, _ in try JSONBody.response(["status": "ok"]) }
     OperationsController(components: components).addRoutes(to: router)
-    JumioHookController(
-        inbox: components.callbacks, configuration: configuration.jumio,
-        logger: components.logger, metrics: components.metrics, jobWakeup: components.jobWakeup
-    ).addRoutes(to: router)
+    JumioHookController(intake: components.callbackIntake).addRoutes(to: router)
     components.sandbox?.addRoutes(to: router.group(RouterPath(JumioGateway.sandboxPath)))
 
     let audit = AuditTrail(clock: clock)

@@ -7,9 +7,12 @@ import Synchronization
 /// When a batch of several fails, each of its inputs is tried again alone, so one bad input fails only its own
 /// caller. A handler that settles each input itself answers a `Result` per input and never throws.
 public final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
+    /// Told an input's output, or the error its batch ended in.
+    public typealias Answer = @Sendable (Result<Output, any Error>) -> Void
+
     private struct Waiting: Sendable {
         var input: Input
-        var continuation: CheckedContinuation<Output, any Error>
+        var answer: Answer
     }
 
     private struct State {
@@ -30,15 +33,20 @@ public final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
 
     public func submit(_ input: Input) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            let leads = state.withLock { state in
-                state.waiting.append(Waiting(input: input, continuation: continuation))
-                defer { state.handling = true }
-                return !state.handling
-            }
-            // Batches are handled in a task of their own that ends when nothing waits, so no caller is held past
-            // its own answer. Its priority is fixed rather than inherited from whoever came first.
-            if leads { Task(priority: .medium) { await self.drain() } }
+            submit(input) { continuation.resume(with: $0) }
         }
+    }
+
+    /// The same for a caller outside Swift's tasks (an event loop): `answer` is called from the batch's task.
+    public func submit(_ input: Input, answer: @escaping Answer) {
+        let leads = state.withLock { state in
+            state.waiting.append(Waiting(input: input, answer: answer))
+            defer { state.handling = true }
+            return !state.handling
+        }
+        // Batches are handled in a task of their own that ends when nothing waits, so no caller is held past
+        // its own answer. Its priority is fixed rather than inherited from whoever came first.
+        if leads { Task(priority: .medium) { await self.drain() } }
     }
 
     private func drain() async {
@@ -58,9 +66,9 @@ public final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
         do {
             let outputs = try await handle(batch.map(\.input))
             precondition(outputs.count == batch.count, "a batch handler answers one output per input")
-            for (waiting, output) in zip(batch, outputs) { waiting.continuation.resume(returning: output) }
+            for (waiting, output) in zip(batch, outputs) { waiting.answer(.success(output)) }
         } catch {
-            guard batch.count > 1 else { return batch[0].continuation.resume(throwing: error) }
+            guard batch.count > 1 else { return batch[0].answer(.failure(error)) }
             for waiting in batch { await run([waiting]) }
         }
     }

@@ -73,13 +73,22 @@ struct APIError: Error, Sendable {
     }
 
     func response() -> Response {
-        let body = Body(error: .init(code: code, message: message, field: field))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        Response(status: status, headers: headerFields, body: .init(byteBuffer: body))
+    }
+
+    /// The answer's fields: the JSON body's type, `Retry-After` and any of the error's own.
+    var headerFields: HTTPFields {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         if let retryAfter { fields[.retryAfter] = String(retryAfter) }
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return fields
+    }
+
+    /// `{"error": {…}}`, keys sorted.
+    var body: ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, field: field)))) ?? Data("{}".utf8)
+        return ByteBuffer(bytes: data)
     }
 }

@@ -1,21 +1,11 @@
-import Foundation
 import Hummingbird
-import JumioKit
-import Logging
 
-enum CallbackMetrics {
-    static let help =
-        "Jumio callbacks: received (stored), duplicate (same status again, not queued twice), decided (about an attempt already decided, so nothing to do), processed (its job ran), unknown token, refused source"
-}
-
-/// `POST /hooks/jumio/{token}`: Jumio's callbacks. Each is handed to the `CallbackInbox`, which checks the
-/// token and the sender and stores it with the job that processes it, and answered 200 once stored.
+/// `POST /hooks/jumio/{token}` on the router: the callbacks `CallbackTap` leaves to it, those arriving on a
+/// connection with one of the router's requests still open (their answers must keep their turn). Each is handed
+/// to the `CallbackInbox`, which checks the token and the sender and stores it with the job that processes it,
+/// and answered 200 once stored.
 struct JumioHookController {
-    let inbox: CallbackInbox
-    let configuration: JumioConfiguration
-    let logger: Logger
-    let metrics: Metrics
-    let jobWakeup: JobWakeup
+    let intake: CallbackIntake
 
     func addRoutes(to router: Router<KeyflowRequestContext>) {
         router.post("hooks/jumio/:token", use: receive)
@@ -24,50 +14,16 @@ struct JumioHookController {
     @Sendable func receive(_ request: Request, context: KeyflowRequestContext) async throws -> Response {
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: 64 * 1024)
+            body = try await request.body.collect(upTo: CallbackIntake.largestBody)
         } catch {
-            throw APIError.tooLarge("a callback body is at most 64 KiB")
+            throw CallbackIntake.tooLarge
         }
-        let text = String(buffer: body)
-        let hint = JumioCallback.announcedStatus(in: Data(buffer: body))?.rawValue
-        let source = sourceAddress(request, context)
-        let receipt = try await inbox.receive(
-            .init(token: context.parameters.get("token") ?? "", body: text, hint: hint, source: source, requestID: context.requestID))
-        switch receipt {
-        case .unknownToken:
-            count("unknown")
-            logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(context.remoteAddress ?? "?")"])
-            throw APIError.notFound("unknown callback")
-        case .refused(let attemptID):
-            count("refused")
-            logger.warning(
-                "Jumio callback from an address not on the allowlist", metadata: ["from": "\(source ?? "?")", "attempt": "\(attemptID)"])
-            throw APIError.forbidden("callbacks are accepted only from Jumio's published addresses")
-        case .stored(let attemptID, let queued):
-            count("received")
-            if queued { jobWakeup.notify() } else { count("duplicate") }
-            logger.info("Jumio callback stored", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
-        case .decided(let attemptID):
-            count("received")
-            count("decided")
-            logger.info(
-                "Jumio callback stored; its attempt is already decided", metadata: ["attempt": "\(attemptID)", "status": "\(hint ?? "?")"])
+        let arrival = intake.arrival(
+            token: context.parameters.get("token") ?? "", body: body, peer: context.remoteAddress,
+            forwardedFor: request.headers[CallbackIntake.forwardedFor], requestID: context.requestID)
+        if let error = intake.settle(try await intake.inbox.receive(arrival), of: arrival, peer: context.remoteAddress) {
+            throw error
         }
-        return Self.received
-    }
-
-    /// The answer to every stored callback, encoded once.
-    private static let received = try! JSONBody.response(["received": true])
-
-    private func count(_ result: String) {
-        metrics.increment("keyflow_jumio_callbacks_total", ["result": result], help: CallbackMetrics.help)
-    }
-
-    /// The peer's address; behind a trusted proxy, the last address it forwarded.
-    private func sourceAddress(_ request: Request, _ context: KeyflowRequestContext) -> String? {
-        guard let peer = context.remoteAddress, configuration.trustedProxies.contains(peer),
-            let forwarded = request.headers[.init("X-Forwarded-For")!]
-        else { return context.remoteAddress }
-        return forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: CallbackIntake.received))
     }
 }

@@ -48,6 +48,10 @@ final class CallbackInbox: Sendable {
         try await batcher.submit(arrival)
     }
 
+    func receive(_ arrival: Arrival, answer: @escaping Batcher<Arrival, Receipt>.Answer) {
+        batcher.submit(arrival, answer: answer)
+    }
+
     /// Checks and stores one batch; answers a receipt per arrival, in order. A token's attempt is read once
     /// and then known (it never changes); whether the attempt is still open is read by the statement that
     /// stores the batch, which on PostgreSQL is the unit's only one and commits itself: an attempt decided

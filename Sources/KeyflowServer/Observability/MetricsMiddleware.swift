@@ -13,15 +13,9 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var status = 500
         defer {
-            let elapsed = ContinuousClock.now - start
-            let route = context.endpointPath ?? "unmatched"
-            let seconds = elapsed.inSeconds
-            metrics.increment(
-                "keyflow_http_requests_total", ["method": request.method.rawValue, "route": route, "status": String(status)],
-                help: "HTTP requests by method, route and status")
-            metrics.observe(
-                "keyflow_http_request_duration_seconds", ["method": request.method.rawValue, "route": route], seconds: seconds,
-                help: "Time to the response head, by method and route (streams count until they start)")
+            Self.record(
+                in: metrics, method: request.method, route: context.endpointPath ?? "unmatched", status: status,
+                seconds: (ContinuousClock.now - start).inSeconds)
         }
         do {
             let response = try await next(request, context)
@@ -31,5 +25,15 @@ struct MetricsMiddleware: RouterMiddleware {
             status = error.status.code
             throw error
         }
+    }
+
+    /// One request's count and time; also for requests answered outside the router (`CallbackTap`).
+    static func record(in metrics: Metrics, method: HTTPRequest.Method, route: String, status: Int, seconds: Double) {
+        metrics.increment(
+            "keyflow_http_requests_total", ["method": method.rawValue, "route": route, "status": String(status)],
+            help: "HTTP requests by method, route and status")
+        metrics.observe(
+            "keyflow_http_request_duration_seconds", ["method": method.rawValue, "route": route], seconds: seconds,
+            help: "Time to the response head, by method and route (streams count until they start)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -30,19 +31,28 @@ struct RequestTraceMiddleware: RouterMiddleware {
     typealias Context = KeyflowRequestContext
     let strictTransportSecurity: Bool
 
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    private static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    private static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let id = RequestTrace.id(from: request.headers[.init("X-Request-Id")!])
+        let id = RequestTrace.id(from: request.headers[Self.requestID])
         var context = context
         context.requestID = id
         var response = try await RequestTrace.$id.withValue(id) { [context] in try await next(request, context) }
-        response.headers[.init("X-Request-Id")!] = id
-        if response.headers[.init("X-Content-Type-Options")!] == nil { response.headers[.init("X-Content-Type-Options")!] = "nosniff" }
-        if response.headers[.init("Referrer-Policy")!] == nil { response.headers[.init("Referrer-Policy")!] = "same-origin" }
-        if strictTransportSecurity {
-            response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
-        }
+        Self.mark(&response.headers, requestID: id, strictTransportSecurity: strictTransportSecurity)
         return response
+    }
+
+    /// Adds the request's id and the browser headers, keeping any a handler set itself.
+    static func mark(_ headers: inout HTTPFields, requestID id: String, strictTransportSecurity: Bool) {
+        headers[Self.requestID] = id
+        if headers[Self.contentTypeOptions] == nil { headers[Self.contentTypeOptions] = "nosniff" }
+        if headers[Self.referrerPolicy] == nil { headers[Self.referrerPolicy] = "same-origin" }
+        if strictTransportSecurity {
+            headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+        }
     }
 }

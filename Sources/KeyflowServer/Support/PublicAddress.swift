@@ -15,6 +15,9 @@ public final class PublicAddress: Sendable {
 
     public var url: String { value.withLock { $0 } }
 
+    /// Whether people reach the server over HTTPS (through a proxy that ends TLS): its answers then carry HSTS.
+    var isHTTPS: Bool { url.hasPrefix("https://") }
+
     /// Follows the address the server is bound to (a name such as `localhost` may have bound `::1`).
     func listening(on address: SocketAddress?) {
         guard !isExplicit, let address, let port = address.port, let ip = address.ipAddress else { return }
