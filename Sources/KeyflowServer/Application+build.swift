@@ -88,7 +88,6 @@ struct Components: Sendable {
     let webhooks: Webhooks
     let gateway: JumioGateway
     let verifications: VerificationService
-    let callbacks: CallbackInbox
     let callbackIntake: CallbackIntake
     let retention: RetentionService
     /// Mail for clients, when a mail server is configured.
@@ -120,9 +119,9 @@ struct Components: Sendable {
         verifications = VerificationService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, tokens: dependencies.tokens,
             logger: logger)
-        callbacks = CallbackInbox(store: store, clock: dependencies.clock, configuration: configuration.jumio)
         callbackIntake = CallbackIntake(
-            inbox: callbacks, configuration: configuration.jumio, logger: logger, metrics: metrics, jobWakeup: jobWakeup)
+            inbox: CallbackInbox(store: store, clock: dependencies.clock, configuration: configuration.jumio),
+            configuration: configuration.jumio, logger: logger, metrics: metrics, jobWakeup: jobWakeup)
         retention = RetentionService(
             store: store, flows: flows, gateway: gateway, clock: dependencies.clock, logger: logger,
             interval: configuration.retentionInterval)

@@ -65,18 +65,6 @@ struct CallbackIntake: Sendable {
         return nil
     }
 
-    private func count(_ result: String) {
-        metrics.increment("keyflow_jumio_callbacks_total", ["result": result], help: CallbackMetrics.help)
-    }
-
-    /// The peer's address; behind a trusted proxy, the last address it forwarded.
-    private func source(peer: String?, forwardedFor: String?) -> String? {
-        guard let peer, configuration.trustedProxies.contains(peer), let forwardedFor else { return peer }
-        return forwardedFor.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-}
-
-extension CallbackIntake {
     /// A callback the inbox could not store, answered as the router's error middleware answers a failed
     /// request: unexpected causes logged and never shown (Jumio sends a callback again when it is not taken).
     func failed(_ error: any Error, requestID: String?) -> APIError {
@@ -87,5 +75,15 @@ extension CallbackIntake {
                 metadata: ["path": "\(Self.route)", "error": "\(String(reflecting: error))", "request": "\(requestID ?? "?")"])
         }
         return apiError
+    }
+
+    private func count(_ result: String) {
+        metrics.increment("keyflow_jumio_callbacks_total", ["result": result], help: CallbackMetrics.help)
+    }
+
+    /// The peer's address; behind a trusted proxy, the last address it forwarded.
+    private func source(peer: String?, forwardedFor: String?) -> String? {
+        guard let peer, configuration.trustedProxies.contains(peer), let forwardedFor else { return peer }
+        return forwardedFor.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }
