@@ -9,9 +9,8 @@ enum ISO8601Text {
         guard seconds >= -12_212_553_600, seconds < 253_402_300_800, let whole = Int(exactly: seconds) else {
             return JSONLiteral.append(date.formatted(.iso8601), to: &bytes)
         }
-        let (days, secondOfDay) = whole.quotientAndRemainder(dividingBy: 86_400)
-        let (year, month, day) = civil(fromDays: secondOfDay < 0 ? days - 1 : days)
-        let second = secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay
+        let (days, second) = CivilDate.split(secondsSince1970: whole)
+        let (year, month, day) = CivilDate.date(daysSince1970: days)
         bytes.append(UInt8(ascii: "\""))
         digits(year, 4, &bytes)
         bytes.append(UInt8(ascii: "-"))
@@ -27,19 +26,6 @@ enum ISO8601Text {
         bytes.append(contentsOf: "Z\"".utf8)
     }
 
-    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    private static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
     private static func digits(_ value: Int, _ width: Int, _ bytes: inout [UInt8]) {
         var divisor = 1
         for _ in 1..<width { divisor *= 10 }
@@ -49,5 +35,28 @@ enum ISO8601Text {
             rest %= divisor
             divisor /= 10
         }
+    }
+}
+
+/// The proleptic Gregorian calendar in integer arithmetic, for the dates written as text in every answer
+/// (here and in HTTP's `Date` field), where Foundation's calendar would cost far more.
+public enum CivilDate {
+    /// The day since 1970-01-01 and the second of that day (days before 1970 count down from -1).
+    public static func split(secondsSince1970 seconds: Int) -> (days: Int, secondOfDay: Int) {
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        return secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+    }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    public static func date(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

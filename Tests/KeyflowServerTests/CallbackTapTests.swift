@@ -54,7 +54,7 @@ struct CallbackTapTests {
             #expect(response.headers[.init("Referrer-Policy")!] == "same-origin")
             #expect(response.headers[.server] == "Keyflow")
             let date = try #require(response.headers[.date])
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = Int(Date().timeIntervalSince1970)
             #expect((now - 2...now).map(HTTPDate.text).contains(date))
 
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
