@@ -19,10 +19,11 @@ final class WebhookReceiver: Sendable {
 
     let received = Mutex<[Received]>([])
     let failNext = Mutex(0)
+    /// The port it listens on, once it does.
+    let port = Mutex<Int?>(nil)
 
     static func with<T: Sendable>(_ body: (WebhookReceiver, String) async throws -> T) async throws -> T {
         let receiver = WebhookReceiver()
-        let port = try await ServerProcess.freePort()
         let router = Router()
         router.post("hook") { request, _ -> HTTPResponse.Status in
             let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
@@ -35,14 +36,16 @@ final class WebhookReceiver: Sendable {
             receiver.received.withLock { $0.append(Received(headers: headers, body: text)) }
             return fail ? .serviceUnavailable : .noContent
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        // Bound to a port of the system's choosing, learnt once listening: a free port looked up beforehand
+        // could be taken by a test running beside this one, whose receiver would then get these deliveries.
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in receiver.port.withLock { $0 = channel.localAddress?.port } })
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test.webhooks")))
         let running = Task { try await group.run() }
         defer { running.cancel() }
-        for _ in 0..<100 {
-            if (try? await ServerProcess.isListening(port)) == true { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        for _ in 0..<250 where receiver.port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+        let port = try #require(receiver.port.withLock { $0 }, "the webhook receiver did not start")
         let result = try await body(receiver, "http://127.0.0.1:\(port)/hook")
         await group.triggerGracefulShutdown()
         return result
