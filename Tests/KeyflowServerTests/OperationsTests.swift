@@ -89,10 +89,10 @@ struct OperationsTests {
                 get { metadata[key] }
                 set { metadata[key] = newValue }
             }
-            /// The line's own `request`, else the task's (`RequestTrace.metadataProvider`), as Keyflow's handler
-            /// writes it.
+            /// The line's own `request`, else the task's (`RequestTrace.metadataProvider`), else the logger's, as
+            /// Keyflow's handler writes it.
             func log(event: LogEvent) {
-                let request = (event.metadata?["request"] ?? metadataProvider?.get()["request"]).map { "\($0)" }
+                let request = (event.metadata?["request"] ?? metadataProvider?.get()["request"] ?? metadata["request"]).map { "\($0)" }
                 lines.recorded.withLock { $0.append((event.message.description, request)) }
             }
         }

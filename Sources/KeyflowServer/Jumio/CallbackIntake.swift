@@ -38,29 +38,28 @@ struct CallbackIntake: Sendable {
 
     /// Counts and logs what the inbox made of a callback; answers the error its sender gets, nil for 200.
     func settle(_ receipt: CallbackInbox.Receipt, of arrival: CallbackInbox.Arrival, peer: String?) -> APIError? {
-        let request: Logger.Metadata = arrival.requestID.map { ["request": .string($0)] } ?? [:]
+        let logger = logger(requestID: arrival.requestID)
         switch receipt {
         case .unknownToken:
             count("unknown")
-            logger.warning("Jumio callback with an unknown token", metadata: request.merging(["from": "\(peer ?? "?")"]) { $1 })
+            logger.warning("Jumio callback with an unknown token", metadata: ["from": "\(peer ?? "?")"])
             return .notFound("unknown callback")
         case .refused(let attemptID):
             count("refused")
             logger.warning(
                 "Jumio callback from an address not on the allowlist",
-                metadata: request.merging(["from": "\(arrival.source ?? "?")", "attempt": "\(attemptID)"]) { $1 })
+                metadata: ["from": "\(arrival.source ?? "?")", "attempt": "\(attemptID)"])
             return .forbidden("callbacks are accepted only from Jumio's published addresses")
         case .stored(let attemptID, let queued):
             count("received")
             if queued { jobWakeup.notify() } else { count("duplicate") }
-            logger.info(
-                "Jumio callback stored", metadata: request.merging(["attempt": "\(attemptID)", "status": "\(arrival.hint ?? "?")"]) { $1 })
+            logger.info("Jumio callback stored", metadata: ["attempt": "\(attemptID)", "status": "\(arrival.hint ?? "?")"])
         case .decided(let attemptID):
             count("received")
             count("decided")
             logger.info(
                 "Jumio callback stored; its attempt is already decided",
-                metadata: request.merging(["attempt": "\(attemptID)", "status": "\(arrival.hint ?? "?")"]) { $1 })
+                metadata: ["attempt": "\(attemptID)", "status": "\(arrival.hint ?? "?")"])
         }
         return nil
     }
@@ -70,11 +69,18 @@ struct CallbackIntake: Sendable {
     func failed(_ error: any Error, requestID: String?) -> APIError {
         let apiError = APIError(error)
         if apiError.status == .internalServerError {
-            logger.error(
-                "request failed",
-                metadata: ["path": "\(Self.route)", "error": "\(String(reflecting: error))", "request": "\(requestID ?? "?")"])
+            logger(requestID: requestID).error(
+                "request failed", metadata: ["path": "\(Self.route)", "error": "\(String(reflecting: error))"])
         }
         return apiError
+    }
+
+    /// The logger with the callback's request id: a callback answered on its event loop has no task whose
+    /// `RequestTrace.id` would carry it.
+    private func logger(requestID: String?) -> Logger {
+        var logger = self.logger
+        if let requestID { logger[metadataKey: "request"] = .string(requestID) }
+        return logger
     }
 
     private func count(_ result: String) {
