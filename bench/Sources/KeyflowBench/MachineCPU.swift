@@ -35,18 +35,22 @@ struct CPUAtRate: Codable, Sendable {
     /// requests went out and were answered: how close to the machine's capacity the rate is, which is what a
     /// latency tail at that rate depends on.
     var coresBusy: Double
+    /// How long the virtual cores themselves were slow meanwhile (`CoreProbe`), in milliseconds; nil when the
+    /// probe could not run at real-time priority.
+    var slowStretchesMilliseconds: Double?
 
     /// Runs `send`, which sends `requests` requests at the rate, and measures what it cost.
     static func measuring<T>(
         _ server: ServerUnderTest, includingPostgres: Bool, requests: Int, _ send: () async throws -> T
     ) async rethrows -> (T, CPUAtRate) {
         let start = MachineCPU(server: server, includingPostgres: includingPostgres)
-        let result = try await send()
+        let (result, slow) = try await CoreProbe.measuring(send)
         let used = MachineCPU(server: server, includingPostgres: includingPostgres)
-        return (result, CPUAtRate(used, since: start, requests: requests))
+        return (result, CPUAtRate(used, since: start, requests: requests, slowStretchesMilliseconds: slow))
     }
 
-    private init(_ used: MachineCPU, since start: MachineCPU, requests: Int) {
+    private init(_ used: MachineCPU, since start: MachineCPU, requests: Int, slowStretchesMilliseconds: Double?) {
+        self.slowStretchesMilliseconds = slowStretchesMilliseconds
         let spent = used.since(start)
         let elapsed = seconds(used.at - start.at)
         serverMicroseconds = spent.server * 1_000_000 / Double(max(1, requests))

@@ -77,6 +77,7 @@ struct StoreReport: Codable, Sendable {
         func rate(_ value: Double) -> String { String(format: "%.0f/s", value) }
         func micro(_ value: Double) -> String { String(format: "%.0f µs", value) }
         func atRate(_ cpu: CPUAtRate) -> String { String(format: "%.0f µs; %.0f %%", cpu.serverMicroseconds, cpu.coresBusy * 100) }
+        func slow(_ cpu: CPUAtRate) -> String { cpu.slowStretchesMilliseconds.map { String(format: "%.0f ms", $0) } ?? "–" }
         func ratio(_ value: Double, _ limit: Double) -> String { limit > 0 ? String(format: "%.2f", value / limit) : "–" }
         let db = databaseTransactionsPerSecond
         return [
@@ -102,6 +103,7 @@ struct StoreReport: Codable, Sendable {
              ratio(callbacksAtTargetRate.p99 ?? 0, healthAtTargetRate.p99 ?? 0), "p99 ≤ 20 ms"],
             ["  server CPU each; the cores busy", atRate(cpuAtTargetRate), "\(atRate(healthCpuAtTargetRate)) /health",
              ratio(cpuAtTargetRate.serverMicroseconds, healthCpuAtTargetRate.serverMicroseconds), ""],
+            ["  the cores slowed by the host (probe)", slow(cpuAtTargetRate), "\(slow(healthCpuAtTargetRate)) /health", "", ""],
             ["verifications completed end to end", rate(verificationsCompletedPerSecond), "\(rate(db)) tx",
              ratio(verificationsCompletedPerSecond, db), "≥ 1000/s"],
             ["  completion p50 / p99 (\(completionSamples) watched)", "\(ms(completionP50)) / \(ms(completionP99))", "", "", ""],
