@@ -140,6 +140,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KeyflowBenchTests",
+            dependencies: ["KeyflowBench"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KeyflowTests",
             dependencies: ["Keyflow"],
             swiftSettings: strict

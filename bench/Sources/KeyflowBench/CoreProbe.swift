@@ -11,7 +11,8 @@ import Synchronization
 /// A slow stretch is 20 ms in which at least 3 of the probe's 10 runs took 3 times its median or more: on this
 /// machine 1 % of its runs are that slow in ordinary moments, so three in one stretch by chance are rare.
 final class CoreProbe: Sendable {
-    private struct Run {
+    /// One run of the arithmetic: when it began and how long it took, in nanoseconds.
+    struct Run {
         var start: UInt64
         var nanoseconds: UInt64
     }
@@ -30,16 +31,17 @@ final class CoreProbe: Sendable {
     static func measuring<T>(_ body: () async throws -> T) async rethrows -> (T, slowMilliseconds: Double?) {
         let probe = CoreProbe()
         let runs = Task.detached { await probe.run() }
-        let result: T
-        do {
-            result = try await body()
-        } catch {
+        func stop() async -> [Run]? {
             probe.stopping.store(true, ordering: .relaxed)
-            _ = await runs.value
+            return await runs.value
+        }
+        do {
+            let result = try await body()
+            return (result, await stop().map(slowMilliseconds))
+        } catch {
+            _ = await stop()
             throw error
         }
-        probe.stopping.store(true, ordering: .relaxed)
-        return (result, await runs.value.map(slowMilliseconds))
     }
 
     /// The probe's runs, on a thread of its own until told to stop; nil when it cannot have real-time priority.
@@ -79,7 +81,8 @@ final class CoreProbe: Sendable {
         return value
     }
 
-    private static func slowMilliseconds(_ runs: [Run]) -> Double {
+    /// The slow stretches' total, in milliseconds (see the type's description).
+    static func slowMilliseconds(_ runs: [Run]) -> Double {
         guard let first = runs.first else { return 0 }
         let median = runs.map(\.nanoseconds).sorted()[runs.count / 2]
         var slowRuns: [UInt64: Int] = [:]
