@@ -64,14 +64,17 @@ final class EventStreams: Sendable {
         guard refusals == 0 else { throw KeyflowAPI.Failure(description: "\(refusals) event streams were refused") }
     }
 
-    /// Waits until every stream has `expected` marked frames (or `limit` passes), closes them and answers what
-    /// arrived when, stream by stream.
-    func finish(expected: Int, within limit: Duration) async -> [[Int: Instant]] {
+    /// Waits until every stream has `expected` marked frames, or `limit` passes.
+    func awaitMarks(_ expected: Int, within limit: Duration) async {
         let clock = ContinuousClock()
         let start = clock.now
         while marked.load(ordering: .relaxed) < count * expected, clock.now - start < limit {
             try? await Task.sleep(for: .milliseconds(5))
         }
+    }
+
+    /// Closes the streams; answers what arrived when, stream by stream.
+    func close() async -> [[Int: Instant]] {
         var arrivals: [[Int: Instant]] = []
         for (channel, probe) in streams.withLock({ $0 }) {
             try? await channel.close()

@@ -143,7 +143,8 @@ struct JourneyBenchmark {
         let applied = clock.now
         let used = machineCPU().since(before)
         try server.end(phase, operations: flows)
-        let arrivals = await watchers.finish(expected: 1, within: .seconds(10)).map { $0[0] }
+        await watchers.awaitMarks(1, within: .seconds(10))
+        let arrivals = await watchers.close().map { $0[0] }
         let completion = zip(watchedIndices, arrivals).compactMap { index, arrival -> Double? in
             guard let arrival, let start = delivered.sentAt[index] else { return nil }
             return milliseconds(arrival - start)
