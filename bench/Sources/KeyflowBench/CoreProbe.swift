@@ -9,7 +9,8 @@ import Synchronization
 /// 5,000/s, it tells a slow moment of the machine from a slow moment of Keyflow.
 ///
 /// A slow stretch is 20 ms in which at least 3 of the probe's 10 runs took 3 times its median or more: on this
-/// machine 1 % of its runs are that slow in ordinary moments, so three in one stretch by chance are rare.
+/// machine at most 1 % of its runs are that slow in ordinary moments (0.0–0.1 % in its quietest hours), so
+/// three in one stretch by chance are rare.
 final class CoreProbe: Sendable {
     /// One run of the arithmetic: when it began and how long it took, in nanoseconds.
     struct Run {
